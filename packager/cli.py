@@ -1,0 +1,64 @@
+"""`python -m packager build|lint|validate|new`: argument parsing only; each job lives in its module."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _build(args: argparse.Namespace) -> int:
+    from packager.build import ALL_FORMATS, build, size_table
+
+    formats = args.format or list(ALL_FORMATS)
+    report = build(Path(args.courses), Path(args.out), formats, force=args.force)
+    for issue in report.warnings:
+        print(issue, file=sys.stderr)
+    for issue in report.errors:
+        print(issue, file=sys.stderr)
+    if report.built:
+        print(size_table(report))
+    if not report.ok:
+        print(f"build failed: {len(report.errors)} error(s); earlier exports were left as they were",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m packager",
+                                     description="Ruche packager: Markdown courses → e-learning packages")
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="build every course into packages")
+    b.add_argument("courses", nargs="?", default="courses", help="courses folder (default: courses)")
+    b.add_argument("out", nargs="?", default="exports", help="output folder (default: exports)")
+    b.add_argument("--format", action="append",
+                   choices=["scorm12", "scorm2004", "xapi", "cmi5", "web"],
+                   help="only this format (repeatable)")
+    b.add_argument("--force", action="store_true", help="rebuild even unchanged courses")
+    lint = sub.add_parser("lint", help="check course sources")
+    lint.add_argument("paths", nargs="*", help="course folders or a folder of courses")
+    validate = sub.add_parser("validate", help="check any SCORM/xAPI/cmi5 package zip")
+    validate.add_argument("files", nargs="+")
+    new = sub.add_parser("new", help="start a new course that builds as is")
+    new.add_argument("slug")
+    new.add_argument("--root", default="courses")
+    args = parser.parse_args(argv)
+    if args.command == "build":
+        return _build(args)
+    if args.command == "lint":
+        from packager.lint import main as lint_main
+
+        return lint_main(args.paths)
+    if args.command == "validate":
+        from packager.validate import main as validate_main
+
+        return validate_main(args.files)
+    from packager.new import main as new_main
+
+    return new_main(args.slug, Path(args.root))
+
+
+def run() -> None:
+    """Console-script entry point (`ruche-packager`)."""
+    sys.exit(main(sys.argv[1:]))

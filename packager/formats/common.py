@@ -1,0 +1,27 @@
+"""What several formats share: the single launch page and XML serialisation."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from packager.render import Site
+
+LAUNCH = "index.html"
+
+
+def single_page(site: Site, fmt: str) -> dict[str, bytes]:
+    """One launch page with the whole course, its runtime and its media."""
+    c = site.course
+    files = {LAUNCH: site.page(fmt, c.lessons, intro=True, page_id=c.id, mode="anchor")}
+    files.update(site.runtime(fmt))
+    files.update(site.assets())
+    return files
+
+
+def xml_bytes(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def manifest_id(site: Site) -> str:
+    """Stable across versions and rebuilds (an LMS keys learners' progress on it)."""
+    return f"ruche-{site.course.slug}"
