@@ -27,8 +27,7 @@ SCRIPTS: dict[str, tuple[str, ...]] = {
 @cache
 def runtime_files(fmt: str) -> dict[str, bytes]:
     """`ruche.js` and `ruche.css` for one format."""
-    parts = [(RUNTIME / name).read_text(encoding="utf-8") for name in SCRIPTS[fmt]
-             if (RUNTIME / name).exists() or name != "lrs.js"]
+    parts = [(RUNTIME / name).read_text(encoding="utf-8") for name in SCRIPTS[fmt]]
     script = rjsmin.jsmin("\n;".join(parts), keep_bang_comments=False)
     style = rcssmin.cssmin((RUNTIME / "ruche.css").read_text(encoding="utf-8"))
     return {"ruche.js": script.encode("utf-8"), "ruche.css": style.encode("utf-8")}

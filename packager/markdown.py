@@ -15,7 +15,8 @@ from markdown_it.token import Token
 
 from packager.text import slugify
 
-LinkMapper = Callable[[str], str]
+# Maps a local link target to its href in the package, or to None: no link, keep the text.
+LinkMapper = Callable[[str], str | None]
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,26 @@ def _render_link(self: Any, tokens: list[Token], idx: int, options: Any, env: di
     href = str(token.attrGet("href") or "")
     mapper = env.get("links")
     if mapper and is_local(href):
-        token.attrSet("href", mapper(href))
+        target = mapper(href)
+        if target is None:
+            depth = 0
+            for later in tokens[idx + 1:]:
+                if later.type == "link_open":
+                    depth += 1
+                elif later.type == "link_close":
+                    if depth == 0:
+                        later.meta["flat"] = True
+                        break
+                    depth -= 1
+            return '<span class="r-xref">'
+        token.attrSet("href", target)
     elif not is_local(href) and not href.startswith("#"):
         token.attrSet("rel", "noopener")
     return self.renderToken(tokens, idx, options, env)
+
+
+def _render_link_close(self: Any, tokens: list[Token], idx: int, options: Any, env: dict) -> str:
+    return "</span>" if tokens[idx].meta.get("flat") else self.renderToken(tokens, idx, options, env)
 
 
 @lru_cache(maxsize=1)
@@ -64,12 +81,18 @@ def parser() -> MarkdownIt:
     md.enable(["table", "strikethrough"])
     md.core.ruler.push("ruche_anchors", _anchors)
     md.add_render_rule("link_open", _render_link)
+    md.add_render_rule("link_close", _render_link_close)
     return md
 
 
 def render(text: str, prefix: str = "", links: LinkMapper | None = None) -> str:
     """Markdown → HTML; heading ids get `prefix` so lessons on one page never share an id."""
     return parser().render(text, {"prefix": prefix, "links": links})
+
+
+def render_inline(text: str) -> str:
+    """One line of Markdown (a quiz prompt, an answer, a feedback) → inline HTML, no <p>."""
+    return parser().renderInline(text)
 
 
 def anchors(text: str, prefix: str = "") -> set[str]:

@@ -21,7 +21,9 @@ from packager.model import Course, Lesson, Markdown, Quiz
 from packager.strings import strings_for
 from packager.text import fold
 
-LinkMode = Literal["anchor", "file"]
+# "anchor": every lesson on one page, links are #ids. "lesson": one lesson per page (SCORM 2004
+# SCOs); a link to another lesson would load that SCO outside sequencing, so it is kept as text.
+LinkMode = Literal["anchor", "lesson"]
 TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -41,6 +43,7 @@ def lesson_file(lesson: Lesson) -> str:
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+    env.filters["inline"] = lambda text: Markup(markdown.render_inline(text))
     return env
 
 
@@ -55,14 +58,15 @@ class Site:
         by_file = {lesson.source.name: lesson for lesson in course.lessons}
         self._by_file = by_file
 
-    def _link_mapper(self, mode: LinkMode):
-        def mapper(href: str) -> str:
+    def _link_mapper(self, mode: LinkMode, current: Lesson | None = None):
+        def mapper(href: str) -> str | None:
             name, _, fragment = href.partition("#")
             lesson = self._by_file.get(name)
             if lesson is None:
                 return href
-            anchor = f"{lesson.id}-{fragment}" if fragment else lesson.id
-            return f"#{anchor}" if mode == "anchor" else f"{lesson_file(lesson)}#{anchor}"
+            if mode == "lesson" and lesson is not current:
+                return None
+            return f"#{lesson.id}-{fragment}" if fragment else f"#{lesson.id}"
 
         return mapper
 
@@ -73,7 +77,7 @@ class Site:
             quiz_template = self.env.get_template("quiz.html")
             for block in lesson.blocks:
                 if isinstance(block, Markdown):
-                    parts.append(markdown.render(block.text, f"{lesson.id}-", self._link_mapper(mode)))
+                    parts.append(markdown.render(block.text, f"{lesson.id}-", self._link_mapper(mode, lesson)))
                 else:
                     parts.append(quiz_template.render(quiz=block, t=self.t) + "\n")
             self._bodies[key] = "".join(parts)

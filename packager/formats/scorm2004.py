@@ -117,7 +117,7 @@ def package(site: Site) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for index, lesson in enumerate(c.lessons):
         files[lesson_file(lesson)] = site.page(
-            "scorm2004", [lesson], intro=index == 0, page_id=lesson_iri(c, lesson), mode="file",
+            "scorm2004", [lesson], intro=index == 0, page_id=lesson_iri(c, lesson), mode="lesson",
             title=f"{lesson.title} · {c.title}")
     shared = {**site.runtime("scorm2004"), **site.assets()}
     files.update(shared)

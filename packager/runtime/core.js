@@ -51,6 +51,7 @@
     var s = (' ' + e.className + ' ').replace(' ' + c + ' ', ' ');
     e.className = (on ? s + c : s).replace(/^ +| +$/g, '');
   }
+  function hide(e, h) { if (h) e.setAttribute('hidden', ''); else e.removeAttribute('hidden'); }
   function pct(x) { return Math.round(x * 100) + T[8]; }
   function setHash(id) {
     try { history.replaceState(null, '', '#' + id); } catch (e) { /* file:// in old browsers */ }
@@ -59,12 +60,12 @@
   // Fill-in folding: lower case, no accents, trimmed, inner spaces collapsed (as the packager does).
   function fold(s) {
     s = String(s).toLowerCase();
-    s = s.normalize ? s.normalize('NFD').replace(/[\u0300-\u036f]/g, '') :
-      s.replace(/[\u00e0-\u00ff]/g, function (c) {
-        var r = 'aaaaaa.ceeeeiiii.nooooo..uuuuy.y'.charAt(c.charCodeAt(0) - 224);
-        return r == '.' ? c : r;
-      });
-    return s.replace(/\s+/g, ' ').replace(/^ | $/g, '');
+    s = s.normalize ? s.normalize('NFD') : s.replace(/[\u00e0-\u00ff]/g, function (c) { // old WebViews
+      var r = 'aaaaaa.ceeeeiiii.nooooo..uuuuy.y'.charAt(c.charCodeAt(0) - 224);
+      return r == '.' ? c : r;
+    });
+    return s.replace(/[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/g, '')
+      .replace(/\s+/g, ' ').replace(/^ | $/g, '');
   }
   function iso(ms) {
     var c = Math.round(ms / 10), h = Math.floor(c / 360000), m = Math.floor(c / 6000) % 60;
@@ -77,7 +78,8 @@
   function response(x) {
     var r = [];
     each(inputs(x), function (i) {
-      if (i.type == 'text' ? i.value.replace(/\s+/g, '') : i.checked) r.push(i.value);
+      var v = i.type == 'text' ? i.value.replace(/^\s+|\s+$/g, '') : i.checked && i.value;
+      if (v) r.push(v);
     });
     return r;
   }
@@ -94,9 +96,9 @@
     cls(f, 'r-ko', on && !good);
     each($('.r-fb', f), function (p) {
       var k = p.getAttribute('data-for');
-      p.hidden = !on || !(fill ? good && k == 'ok' : r.indexOf(k) >= 0);
+      hide(p, !on || !(fill ? good && k == 'ok' : r.indexOf(k) >= 0));
     });
-    each($('.r-ex', f), function (p) { p.hidden = !on; });
+    each($('.r-ex', f), function (p) { hide(p, !on); });
     each($('.r-res', f), function (p) { p.textContent = on ? T[good ? 0 : 1] : ''; });
   }
   function qscore(z) {
@@ -216,7 +218,7 @@
       call('commit');
     } else timer = setTimeout(commit, wait);
   }
-  function persist(urgent) {
+  function persist(urgent, last) { // last: finish() follows and commits itself
     var p = status(), key = '' + p.c + p.p;
     bar(p);
     if (!ready || ended) return p;
@@ -224,12 +226,12 @@
     call('progress', p);
     if (key != lastKey) urgent = 1;
     lastKey = key;
-    commit(urgent);
+    if (!last) commit(urgent);
     return p;
   }
   function end() {
     if (!ready || ended) return;
-    var p = persist(), retry = 0;
+    var p = persist(0, 1), retry = 0;
     each(Z, function (z) { if (!z.z.attempts || att[z.i] < z.z.attempts) retry = 1; });
     ended = 1;
     clearTimeout(timer);
@@ -330,8 +332,11 @@
     };
   }
   function init() {
+    try { init1(); } catch (e) { cls(H, 'js', 0); throw e; } // broken page data: show every section
+  }
+  function init1() {
     var el = d.getElementById('r-data'), toc = $('.r-toc')[0], ids = '', i, h = 0;
-    if (!el || D) return;
+    if (!el) return cls(H, 'js', 0);
     D = JSON.parse(el.textContent || el.innerHTML);
     D.page = D.page || { id: D.course.id, mastery: D.course.mastery };
     D.lessons = D.lessons || [];
@@ -393,6 +398,7 @@
     w.addEventListener('hashchange', fromHash);
     w.addEventListener('pagehide', end);
     w.addEventListener('unload', end);
+    w.addEventListener('pageshow', function (e) { if (e.persisted && ended) location.reload(); }); // back from bfcache
     d.addEventListener('visibilitychange', function () { if (d.visibilityState == 'hidden') persist(1); });
     moved = fromHash() >= 0; // a deep link wins over the bookmark
     if (!moved) show(0);

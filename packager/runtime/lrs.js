@@ -5,9 +5,11 @@
  * cb(false) when there is no LRS (core falls back to localStorage).
  * Statements get their UUID and timestamp when created, wait in a localStorage queue (one per
  * registration + activity) and are POSTed in batches; they leave the queue only once the LRS
- * answered 2xx, 409 (already stored) or another 4xx that will never change (400, 403...).
- * Unreachable LRS: retried with exponential backoff; at pagehide: fetch keepalive; what is still
- * queued is sent at the next launch. The learner's state lives in the State API, stateId "ruche",
+ * answered 200/204, or 409 (already stored). A batch refused with another 4xx is re-sent one
+ * statement at a time, and a statement refused on its own (400, 403, 413...) is dropped rather
+ * than block the queue forever. Unreachable LRS, 401, 404, 408, 429, 5xx: retried with exponential
+ * backoff (1 s doubling to 60 s); at pagehide: fetch keepalive; what is still queued (the response
+ * lost with the page) is re-sent at the next launch, with the same ids. The learner's state lives in the State API, stateId "ruche",
  * with a local copy (the newer one wins).
  */
 (function (w) {
@@ -53,7 +55,7 @@
   }
 
   w.RucheLRS = function (launch) {
-    var D, L = {}, key, queue = [], size = 25, busy, delay = 0, tmr, doc, put, fin, then,
+    var D, L = {}, key, skey, queue = [], size = 25, busy, delay = 0, tmr, doc, put, fin, then,
       X = { L: L, F: {}, uuid: uuid, http: http, params: {} };
 
     each(location.search.slice(1).split('&'), function (p) {
@@ -61,7 +63,9 @@
       try { X.params[p.slice(0, i)] = decodeURIComponent(p.slice(i + 1)); } catch (e) { /* malformed */ }
     });
     function hd() {
-      return { Authorization: L.a, 'X-Experience-API-Version': '1.0.3', 'Content-Type': 'application/json' };
+      var h = { 'X-Experience-API-Version': '1.0.3', 'Content-Type': 'application/json' };
+      if (L.a) h.Authorization = L.a;
+      return h;
     }
     function state(m, body, cb, keep) {
       http(m, L.e + 'activities/state?' + query({ activityId: L.id, agent: L.actor, registration: L.reg, stateId: 'ruche' }),
@@ -83,9 +87,12 @@
       var batch = queue.slice(0, size), ids = {};
       each(batch, function (s) { ids[s.id] = 1; });
       http('POST', L.e + 'statements', JSON.stringify(batch), hd(), function (st) {
+        // 409 (an id already stored) or 400/403/413...: one statement may refuse the whole batch, so
+        // send one by one; a statement refused on its own never will be accepted (it would block the queue)
+        var no = st > 399 && st < 500 && !/^(401|404|408|429)$/.test(st);
         if (!keep) busy = 0;
-        if (st == 409 && batch.length > 1) { size = 1; return flush(keep); } // one known id refuses a batch
-        if (st && st < 300 || st >= 400 && st < 500 && !/^(401|408|429)$/.test(st)) { // delivered, or never will be
+        if (no && batch.length > 1) { size = 1; return flush(keep); }
+        if (st > 199 && st < 300 || no) {
           var q = [];
           each(queue, function (s) { if (!ids[s.id]) q.push(s); });
           queue = q;
@@ -134,10 +141,11 @@
         if (!yes) return done(0, 0, 1);
         L.e = L.e.replace(/\/?$/, '/');
         key = 'ruche.q:' + L.reg + ':' + L.id;
+        skey = 'ruche.s:' + L.reg + ':' + L.id;
         queue = lget(key) || [];
         X.obj = X.obj || { id: L.id, objectType: 'Activity' };
         state('GET', null, function (st, t) {
-          var mine = lget(key + 's') || {};
+          var mine = lget(skey) || {};
           try { doc = st == 200 && JSON.parse(t) || {}; } catch (e) { doc = {}; }
           if ((mine.u || 0) > (doc.u || 0)) { doc = mine; put = 1; }
           X.F = doc.f || {};
@@ -148,7 +156,7 @@
     };
     X.save = function (s, b) {
       doc = { s: s, b: b, f: X.F, u: new Date().getTime() };
-      lset(key + 's', doc);
+      lset(skey, doc);
       put = 1;
     };
     X.lesson = function (l) {
@@ -170,9 +178,9 @@
       X.send('answered', o, { success: correct, response: r.join('[,]'), duration: w.Ruche.iso(ms) }, ctx([p], [X.obj]));
     };
     X.commit = function (keep) {
-      if (put) {
+      if (put || keep) { // the last one again at pagehide: an earlier async PUT may be cut short
         put = 0;
-        lset(key + 's', doc);
+        lset(skey, doc);
         state('PUT', JSON.stringify(doc), function (st) { if (st < 200 || st > 299) put = 1; }, keep);
       }
       flush(keep);
