@@ -1,15 +1,14 @@
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).parent))
 
-COURSES = ROOT / "courses"
-SEEDS = ROOT.parent / "shared" / "seeds"
+from coursekit import COURSES  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -21,3 +20,23 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
     report = build(COURSES, out, progress=lambda _line: None)
     assert report.ok, "\n".join(str(i) for i in report.errors)
     return out
+
+
+CHROMIUM = Path(os.environ.get("RUCHE_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian chromium for the whole run (Playwright's sync API allows one per thread)."""
+    if not CHROMIUM.is_file():
+        pytest.skip(f"{CHROMIUM} missing: install Debian's chromium (make test does it as root)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright (Python) missing: pip install -e '.[dev]'")
+    with sync_playwright() as pw:
+        handle = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield handle
+        handle.close()

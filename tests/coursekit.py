@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+COURSES = ROOT / "courses"
+SEEDS = ROOT.parent / "shared" / "seeds"
+
 COURSE = """---
 id: https://ruche.example.org/courses/essai
 title: Cours d'essai

@@ -8,8 +8,7 @@ import sys
 import zipfile
 
 import pytest
-from conftest import COURSES, ROOT
-from coursekit import make_course
+from coursekit import COURSES, ROOT, make_course
 
 from packager import archive
 from packager.build import ALL_FORMATS, build, course_dirs

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import COURSES, SEEDS
+from coursekit import COURSES, SEEDS
 
 from packager.build import course_dirs
 from packager.lint import check_course, garbled_lines, lint_paths

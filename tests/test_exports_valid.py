@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import COURSES
+from coursekit import COURSES
 
 from packager.build import ALL_FORMATS, course_dirs
 from packager.load import load_course

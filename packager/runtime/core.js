@@ -358,11 +358,13 @@
       });
       if (z.f) {
         z.f.addEventListener('submit', function (e) { submit(e, z); });
-        z.f.addEventListener('change', function (e) { // a changed answer clears its old verdict
+        var clear = function (e) { // a changed answer clears its old verdict
           for (var t = e.target; t && t != z.f; t = t.parentNode) {
             each(Q, function (x) { if (x.f == t) show1(x, 0); });
           }
-        });
+        };
+        z.f.addEventListener('input', clear);
+        z.f.addEventListener('change', clear);
       }
       update(z);
     });

@@ -60,7 +60,7 @@
 
     each(location.search.slice(1).split('&'), function (p) {
       var i = p.indexOf('=');
-      try { X.params[p.slice(0, i)] = decodeURIComponent(p.slice(i + 1)); } catch (e) { /* malformed */ }
+      try { X.params[p.slice(0, i)] = decodeURIComponent(p.slice(i + 1).replace(/\+/g, ' ')); } catch (e) { /* malformed */ }
     });
     function hd() {
       var h = { 'X-Experience-API-Version': '1.0.3', 'Content-Type': 'application/json' };
@@ -160,7 +160,7 @@
       put = 1;
     };
     X.lesson = function (l) {
-      X.send('experienced', act(l.iri, 'lesson', l.title), 0, ctx([X.obj]));
+      X.send('experienced', act(l.iri, 'module', l.title), 0, ctx([X.obj]));
     };
     X.answer = function (q, r, correct, ms, z) {
       var o = act(q.iri, 'cmi.interaction', q.prompt), f = o.definition, k = q.kind, p = X.obj;

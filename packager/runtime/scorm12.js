@@ -66,7 +66,7 @@
       if (st0 != 'passed' && !(s == 'incomplete' && /^(completed|failed)$/.test(st0))) {
         set('cmi.core.lesson_status', s);
       }
-      if (p.s != null) {
+      if (p.s != null && p.p != null) {
         set('cmi.core.score.min', 0);
         set('cmi.core.score.max', 100);
         set('cmi.core.score.raw', Math.round(p.s * 100));

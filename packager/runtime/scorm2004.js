@@ -70,7 +70,7 @@
       set(k + 'id', q.iri || q.id);
       set(k + 'type', q.kind == 'multiple-choice' ? 'choice' : q.kind);
       set(k + 'description', text(q.prompt || '', 250));
-      for (i = 0; i < pats.length && i < 5; i++) set(k + 'correct_responses.' + i + '.pattern', text(pats[i], 250));
+      for (i = 0; i < pats.length && i < 5; i++) set(k + 'correct_responses.' + i + '.pattern', fill ? text(pats[i], 250) : pats[i]);
       set(k + 'learner_response', fill ? text(r[0], 250) : r.join('[,]'));
       set(k + 'result', correct ? 'correct' : 'incorrect');
       set(k + 'timestamp', new Date().toISOString().slice(0, 22) + 'Z');
