@@ -301,6 +301,7 @@
     if (ready) return;
     if (local) { drv = localDriver(); return drv.start(D, started); }
     ready = 1;
+    H.className += ' r-ready'; // connected to the LMS/LRS and resumed (styles and tests can tell)
     var c = dec(state), i = index(bookmark);
     each(Z, function (z) {
       each(z.qs, function (qi) { if (att[z.i] && ok[qi] != null) show1(Q[qi], 1); });

@@ -51,7 +51,9 @@ class Learner:
 
     # ---- reading the page ----
     def wait_ready(self, timeout: float = 10.0) -> None:
-        """The runtime has started: exactly one section is shown."""
+        """The runtime has connected to its LMS/LRS and resumed: exactly one section is shown."""
+        self.frame.wait_for_function("document.documentElement.classList.contains('r-ready')",
+                                     timeout=timeout * 1000)
         self.frame.wait_for_function(CURRENT, timeout=timeout * 1000)
 
     @property
