@@ -16,8 +16,8 @@ RUNTIME = Path(__file__).parent / "runtime"
 
 # The JavaScript files each package format ships, in load order.
 SCRIPTS: dict[str, tuple[str, ...]] = {
-    "scorm12": ("core.js", "scorm12.js"),
-    "scorm2004": ("core.js", "scorm2004.js"),
+    "scorm12": ("core.js", "scorm.js", "scorm12.js"),
+    "scorm2004": ("core.js", "scorm.js", "scorm2004.js"),
     "xapi": ("core.js", "lrs.js", "xapi.js"),
     "cmi5": ("core.js", "lrs.js", "cmi5.js"),
     "web": ("core.js", "web.js"),

@@ -1,28 +1,8 @@
 /* Ruche runtime: SCORM 1.2 driver (interface: top of core.js). No API found: core's localStorage. */
 (function (w) {
   'use strict';
-  var api, st0;
+  var S = w.RucheScorm('API', 'LMS', 'LMSFinish'), get = S.get, set = S.set, st0;
 
-  function find(win) { // the frame's parents (up to 8 levels), then the opener and its parents
-    for (var n = 0; win && n < 8; n++) {
-      try { if (win.API) return win.API; } catch (e) { /* another origin */ }
-      if (win.parent == win) break;
-      win = win.parent;
-    }
-  }
-  function ok() {
-    var e = api.LMSGetLastError();
-    if (e != 0) w.RucheDriver.err = e + ' ' + api.LMSGetErrorString(e);
-    return e == 0;
-  }
-  function get(k) {
-    try { var v = api.LMSGetValue(k); } catch (e) { return ''; }
-    return ok() && v != null ? '' + v : '';
-  }
-  function set(k, v) {
-    try { api.LMSSetValue(k, '' + v); } catch (e) { /* a broken API must not stop the page */ }
-    return ok();
-  }
   function two(n) { return (n < 10 ? '0' : '') + n; }
   function span(ms) { // CMITimespan HHHH:MM:SS.SS
     var c = Math.round(ms / 10), h = Math.min(9999, Math.floor(c / 360000));
@@ -33,20 +13,10 @@
     if (q.kind == 'true-false') return r[0] == 'true' ? 't' : 'f';
     return r.join(',').slice(0, 255);
   }
-  function commit() {
-    if (!api) return;
-    api.LMSCommit('');
-    if (!ok()) setTimeout(function () { if (api) api.LMSCommit(''); }, 2000); // one retry
-
-  }
-
   w.RucheDriver = {
     max: 4096,
     start: function (data, done) {
-      api = find(w) || find(w.opener);
-      if (!api) return done(0, 0, 1);
-      api.LMSInitialize('');
-      ok();
+      if (!S.start()) return done(0, 0, 1);
       var m = parseFloat(get('cmi.student_data.mastery_score'));
       if (m >= 0 && m <= 100) data.page.mastery = m;
       st0 = get('cmi.core.lesson_status');
@@ -55,12 +25,12 @@
       else done(get('cmi.suspend_data'), get('cmi.core.lesson_location'));
     },
     save: function (s, b) {
-      if (!api) return;
+      if (!S.api) return;
       set('cmi.suspend_data', s);
       set('cmi.core.lesson_location', b.slice(0, 255));
     },
     progress: function (p) {
-      if (!api) return;
+      if (!S.api) return;
       var s = p.c ? (p.p ? 'passed' : p.p === false ? 'failed' : 'completed') : 'incomplete';
       // never downgrade what the LMS already holds (e.g. a state lost to another device)
       if (st0 != 'passed' && !(s == 'incomplete' && /^(completed|failed)$/.test(st0))) {
@@ -73,7 +43,7 @@
       }
     },
     answer: function (q, r, correct, ms) {
-      if (!api) return;
+      if (!S.api) return;
       var k = 'cmi.interactions.' + (+get('cmi.interactions._count') || 0) + '.';
       set(k + 'id', q.id);
       set(k + 'type', q.kind == 'multiple-choice' ? 'choice' : q.kind);
@@ -83,15 +53,12 @@
       set(k + 'result', correct ? 'correct' : 'wrong');
       set(k + 'latency', span(ms));
     },
-    commit: commit,
+    commit: S.commit,
     finish: function (early, ms) {
-      if (!api) return;
+      if (!S.api) return;
       set('cmi.core.exit', early ? 'suspend' : '');
       set('cmi.core.session_time', span(ms));
-      commit();
-      api.LMSFinish('');
-      ok();
-      api = 0;
+      S.end();
     }
   };
 })(window);

@@ -1,43 +1,15 @@
 /* Ruche runtime: SCORM 2004 (4th ed.) driver (interface: top of core.js). No API: core's localStorage. */
 (function (w) {
   'use strict';
-  var api, c0, s0;
+  var S = w.RucheScorm('API_1484_11', '', 'Terminate'), get = S.get, set = S.set, c0, s0;
 
-  function find(win) { // the frame's parents (up to 8 levels), then the opener and its parents
-    for (var n = 0; win && n < 8; n++) {
-      try { if (win.API_1484_11) return win.API_1484_11; } catch (e) { /* another origin */ }
-      if (win.parent == win) break;
-      win = win.parent;
-    }
-  }
-  function ok() {
-    var e = api.GetLastError();
-    if (e != 0) w.RucheDriver.err = e + ' ' + api.GetErrorString(e);
-    return e == 0;
-  }
-  function get(k) {
-    try { var v = api.GetValue(k); } catch (e) { return ''; }
-    return ok() && v != null ? '' + v : '';
-  }
-  function set(k, v) {
-    try { api.SetValue(k, '' + v); } catch (e) { /* a broken API must not stop the page */ }
-    return ok();
-  }
   function text(s, n) { return ('' + s).replace(/^\{+/, '').replace(/\[,\]/g, ',').slice(0, n); }
-  function commit() {
-    if (!api) return;
-    api.Commit('');
-    if (!ok()) setTimeout(function () { if (api) api.Commit(''); }, 2000); // one retry
-  }
   function r4(x) { return Math.round(x * 1e4) / 1e4; }
 
   w.RucheDriver = {
     max: 64000,
     start: function (data, done) {
-      api = find(w) || find(w.opener);
-      if (!api) return done(0, 0, 1);
-      api.Initialize('');
-      ok();
+      if (!S.start()) return done(0, 0, 1);
       var m = parseFloat(get('cmi.scaled_passing_score'));
       if (m >= 0 && m <= 1) data.page.mastery = m * 100;
       c0 = get('cmi.completion_status');
@@ -47,12 +19,12 @@
       else done(get('cmi.suspend_data'), get('cmi.location'));
     },
     save: function (s, b) {
-      if (!api) return;
+      if (!S.api) return;
       set('cmi.suspend_data', s);
       set('cmi.location', b.slice(0, 1000));
     },
     progress: function (p) {
-      if (!api) return;
+      if (!S.api) return;
       if (c0 != 'completed') set('cmi.completion_status', p.c ? 'completed' : 'incomplete');
       if (p.p != null && s0 != 'passed') set('cmi.success_status', p.p ? 'passed' : 'failed');
       set('cmi.progress_measure', r4(p.m));
@@ -64,7 +36,7 @@
       }
     },
     answer: function (q, r, correct, ms) {
-      if (!api) return;
+      if (!S.api) return;
       var k = 'cmi.interactions.' + (+get('cmi.interactions._count') || 0) + '.', i,
         fill = q.kind == 'fill-in', pats = fill ? q.answers || [] : [q.correct.join('[,]')];
       set(k + 'id', q.iri || q.id);
@@ -76,22 +48,19 @@
       set(k + 'timestamp', new Date().toISOString().slice(0, 22) + 'Z');
       set(k + 'latency', w.Ruche.iso(ms));
     },
-    commit: commit,
+    commit: S.commit,
     can: function (dir) { // leave this SCO for the next/previous one when the sequencer allows it
-      return api && dir != 'exit' &&
+      return S.api && dir != 'exit' &&
         get('adl.nav.request_valid.' + (dir == 'next' ? 'continue' : 'previous')) == 'true';
     },
     go: function (dir) {
       set('adl.nav.request', dir == 'next' ? 'continue' : 'previous');
     },
     finish: function (early, ms) {
-      if (!api) return;
+      if (!S.api) return;
       set('cmi.exit', early ? 'suspend' : 'normal');
       set('cmi.session_time', w.Ruche.iso(ms));
-      commit();
-      api.Terminate('');
-      ok();
-      api = 0;
+      S.end();
     }
   };
 })(window);
