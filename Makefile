@@ -22,6 +22,11 @@ test: $(STAMP)
 bench: $(STAMP)
 	bash scripts/test-deps.sh
 	$(PY) bench/run.py
+	$(PY) bench/sync_bench.py
+
+play: $(STAMP)
+	$(PY) -m packager build courses exports
+	$(PY) -m player serve --host 127.0.0.1 --port 5000 --import-dir exports
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,123 @@
+"""Ruche player: a small Flask app that imports, plays and tracks standard e-learning packages.
+
+`create_app(config)` is the only entry point; see docs/player.md for the layout.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request, url_for
+
+HERE = Path(__file__).parent
+COMPRESSIBLE = (
+    "text/html",
+    "text/css",
+    "application/javascript",
+    "text/javascript",
+    "application/json",
+    "image/svg+xml",
+    "text/plain",
+)
+
+
+def _secret_key(data_dir: Path) -> str:
+    path = data_dir / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, static_folder=None)
+    config = dict(config or {})
+    data_dir = Path(config.get("DATA_DIR") or os.environ.get("RUCHE_DATA") or app.instance_path)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    app.config.update(
+        DATA_DIR=str(data_dir),
+        DATABASE=str(data_dir / "player.sqlite3"),
+        LIBRARY_DIR=str(data_dir / "library"),
+        INDEX_DIR=str(data_dir / "search-index"),
+        IMPORT_DIRS=[],
+        IMPORT_INTERVAL=10.0,
+        MAX_CONTENT_LENGTH=512 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="ruche_session",
+        LRS_KEY=None,  # basic-auth pair for other clients of /xapi/ (the hub, tests)
+        LRS_SECRET=None,
+        TRAINER_PASSWORD=None,  # sets the trainer password on first start when given
+        DEVICE_HOME_PAGE=None,  # account homePage of this device's learners in statements
+        SYNC_ENDPOINT=None,  # the remote LRS of this device, e.g. http://hub:5000/xapi (docs/sync.md);
+        SYNC_KEY=None,  # with its basic-auth pair. Unset: $RUCHE_SYNC_ENDPOINT, _KEY, _SECRET
+        SYNC_SECRET=None,
+        SYNC_INTERVAL=60.0,  # seconds between looks at the outbox for the background sync
+    )
+    app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(data_dir)
+    Path(app.config["LIBRARY_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    from player import assets, auth, cmi5, db, i18n, learn, library, lrs, search, sync, views
+
+    db.init_app(app)
+    i18n.init_app(app)
+    auth.init_app(app)
+    for module in (assets, views, auth, library, learn, lrs, cmi5, search):
+        app.register_blueprint(module.bp)
+    _static_and_compression(app)
+    app.wsgi_app = sync.GunzipRequests(app.wsgi_app, max_bytes=lrs.MAX_BODY)  # gzip bodies of syncs
+    if app.config.get("TRAINER_PASSWORD"):
+        with app.app_context():
+            if not auth.trainer_exists():
+                auth.set_trainer_password(app.config["TRAINER_PASSWORD"])
+    return app
+
+
+def _static_and_compression(app: Flask) -> None:
+    hashes: dict[str, str] = {}
+
+    def static_url(filename: str) -> str:
+        """A static URL with a content hash: served as immutable, a new file gets a new URL."""
+        if filename not in hashes:
+            data = (HERE / "static" / filename).read_bytes()
+            hashes[filename] = hashlib.sha256(data).hexdigest()[:12]
+        return url_for("assets.static", filename=filename, v=hashes[filename])
+
+    app.jinja_env.globals["static_url"] = static_url
+
+    @app.after_request
+    def finish(response):  # noqa: ANN001, ANN202
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return _gzip(response)
+
+
+def _gzip(response):  # noqa: ANN001, ANN202
+    mimetype = response.mimetype or ""
+    if (
+        response.direct_passthrough
+        or response.status_code < 200
+        or response.status_code in (204, 304)
+        or "Content-Encoding" in response.headers
+        or not mimetype.startswith(COMPRESSIBLE)
+        or "gzip" not in request.headers.get("Accept-Encoding", "").lower()
+    ):
+        return response
+    data = response.get_data()
+    if len(data) < 512:
+        return response
+    response.set_data(gzip.compress(data, compresslevel=6, mtime=0))
+    response.headers["Content-Encoding"] = "gzip"
+    response.headers["Content-Length"] = str(len(response.get_data()))
+    response.vary.add("Accept-Encoding")
+    if response.headers.get("ETag") and not response.headers["ETag"].startswith("W/"):
+        response.headers["ETag"] = "W/" + response.headers["ETag"]
+    return response

@@ -1,0 +1,5 @@
+import sys
+
+from player.cli import run
+
+sys.exit(run())

@@ -1,0 +1,254 @@
+"""Who is using the device: learner profiles (name, optional 4-digit PIN), the trainer, CSRF.
+
+Learners pick their name on a shared laptop; a PIN is optional and stored hashed. One trainer
+account (a password hashed by werkzeug) opens the admin pages. Every form carries a CSRF token
+checked here before any view runs; the session cookie is HttpOnly and SameSite=Lax.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import ipaddress
+import re
+import secrets
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, session, url_for
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from player import db
+from player.i18n import _
+
+bp = Blueprint("auth", __name__)
+PIN = re.compile(r"^[0-9]{4}$")
+MAX_PIN_FAILURES = 10
+NAME_MAX = 60
+CSRF_EXEMPT_PREFIXES = ("/xapi/", "/cmi5/fetch/")
+
+
+# ---------------------------------------------------------------------------------------------
+# CSRF
+
+
+def csrf_token() -> str:
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def check_csrf() -> None:
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.path.startswith(CSRF_EXEMPT_PREFIXES):
+        return
+    sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token")
+    if not sent and request.is_json:
+        body = request.get_json(silent=True)
+        sent = body.get("csrf_token") if isinstance(body, dict) else None
+    expected = session.get("csrf")
+    if not expected or not sent or not hmac.compare_digest(str(sent), expected):
+        abort(400, description=_("Le formulaire a expiré : rechargez la page et recommencez."))
+
+
+# ---------------------------------------------------------------------------------------------
+# Learners
+
+
+def current_learner() -> dict[str, Any] | None:
+    if "learner" not in g:
+        g.learner = None
+        learner_id = session.get("learner_id")
+        if learner_id is not None:
+            row = db.get_db().execute("SELECT * FROM learner WHERE id = ?", (learner_id,)).fetchone()
+            g.learner = dict(row) if row else None
+            if row is None:
+                session.pop("learner_id", None)
+    return g.learner
+
+
+def learner_required(view: Callable) -> Callable:
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_learner() is None:
+            flash(_("Choisissez d'abord votre nom."))
+            return redirect(url_for("auth.learners", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def create_learner(name: str, pin: str = "") -> int:
+    name = " ".join(name.split())
+    if not name or len(name) > NAME_MAX:
+        raise ValueError(_("Le nom doit compter entre 1 et {n} caractères.", n=NAME_MAX))
+    if pin and not PIN.match(pin):
+        raise ValueError(_("Le NIP doit compter exactement 4 chiffres."))
+    with db.transaction() as conn:
+        if conn.execute("SELECT 1 FROM learner WHERE name = ?", (name,)).fetchone():
+            raise ValueError(_("Ce nom est déjà pris : choisissez-le dans la liste."))
+        cur = conn.execute(
+            "INSERT INTO learner(name, pin_hash, uuid, created_at) VALUES (?, ?, ?, ?)",
+            (name, generate_password_hash(pin) if pin else None, str(uuid.uuid4()), db.now()),
+        )
+        return int(cur.lastrowid)
+
+
+def check_pin(learner: dict[str, Any], pin: str) -> bool:
+    """True when the learner has no PIN or this one is right; counts failures."""
+    if not learner["pin_hash"]:
+        return True
+    if learner["failed_pins"] >= MAX_PIN_FAILURES:
+        return False
+    ok = check_password_hash(learner["pin_hash"], pin or "")
+    with db.transaction() as conn:
+        conn.execute(
+            "UPDATE learner SET failed_pins = ? WHERE id = ?", (0 if ok else learner["failed_pins"] + 1, learner["id"])
+        )
+    return ok
+
+
+def safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("views.home")
+
+
+@bp.get("/learners")
+def learners():
+    rows = db.get_db().execute("SELECT id, name, pin_hash IS NOT NULL AS has_pin FROM learner ORDER BY name").fetchall()
+    return render_template("learners.html", learners=rows, next=request.args.get("next", ""))
+
+
+@bp.post("/learners/new")
+def new_learner():
+    try:
+        learner_id = create_learner(request.form.get("name", ""), request.form.get("pin", "").strip())
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("auth.learners", next=request.form.get("next", "")))
+    _switch_to(learner_id)
+    return redirect(safe_next(request.form.get("next")))
+
+
+def _switch_to(learner_id: int) -> None:
+    """A new session for the chosen learner (no fixation); a trainer stays signed in."""
+    trainer = session.get("trainer")
+    session.clear()
+    if trainer:
+        session["trainer"] = trainer
+    session["learner_id"] = learner_id
+
+
+@bp.post("/learners/<int:learner_id>/choose")
+def choose(learner_id: int):
+    row = db.get_db().execute("SELECT * FROM learner WHERE id = ?", (learner_id,)).fetchone()
+    if row is None:
+        abort(404)
+    learner = dict(row)
+    if learner["failed_pins"] >= MAX_PIN_FAILURES and learner["pin_hash"]:
+        flash(_("Trop d'essais : demandez à la personne formatrice de remettre votre NIP à zéro."), "error")
+        return redirect(url_for("auth.learners"))
+    if not check_pin(learner, request.form.get("pin", "")):
+        flash(_("NIP incorrect."), "error")
+        return redirect(url_for("auth.learners", next=request.form.get("next", "")))
+    _switch_to(learner_id)
+    return redirect(safe_next(request.form.get("next")))
+
+
+@bp.post("/learners/leave")
+def leave():
+    session.pop("learner_id", None)
+    return redirect(url_for("views.home"))
+
+
+# ---------------------------------------------------------------------------------------------
+# The trainer
+
+
+def trainer_exists() -> bool:
+    return db.get_setting("trainer_password") is not None
+
+
+def set_trainer_password(password: str) -> None:
+    if len(password) < 8:
+        raise ValueError(_("Le mot de passe doit compter au moins 8 caractères."))
+    db.set_setting("trainer_password", generate_password_hash(password))
+
+
+def is_trainer() -> bool:
+    return bool(session.get("trainer"))
+
+
+def trainer_required(view: Callable) -> Callable:
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not is_trainer():
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _is_loopback() -> bool:
+    try:
+        return ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        return False
+
+
+@bp.route("/admin/login", methods=["GET", "POST"])
+def login():
+    first_run = not trainer_exists()
+    if request.method == "POST":
+        password = request.form.get("password", "")
+        if first_run:
+            if not _is_loopback():
+                abort(403, description=_("Le premier mot de passe se choisit sur l'appareil lui-même."))
+            try:
+                set_trainer_password(password)
+            except ValueError as exc:
+                flash(str(exc), "error")
+                return redirect(url_for("auth.login"))
+        elif not check_password_hash(db.get_setting("trainer_password") or "", password):
+            flash(_("Mot de passe incorrect."), "error")
+            return render_template("login.html", first_run=False, next=request.form.get("next", "")), 403
+        learner_id = session.get("learner_id")
+        session.clear()
+        if learner_id is not None:
+            session["learner_id"] = learner_id
+        session["trainer"] = True
+        return redirect(safe_next(request.form.get("next") or url_for("views.admin")))
+    return render_template("login.html", first_run=first_run, next=request.args.get("next", ""))
+
+
+@bp.post("/admin/logout")
+def logout():
+    session.pop("trainer", None)
+    return redirect(url_for("views.home"))
+
+
+@bp.post("/admin/learners/<int:learner_id>/reset-pin")
+@trainer_required
+def reset_pin(learner_id: int):
+    with db.transaction() as conn:
+        conn.execute("UPDATE learner SET pin_hash = NULL, failed_pins = 0 WHERE id = ?", (learner_id,))
+    flash(_("NIP effacé."))
+    return redirect(url_for("views.admin"))
+
+
+@bp.post("/admin/learners/<int:learner_id>/delete")
+@trainer_required
+def delete_learner(learner_id: int):
+    with db.transaction() as conn:
+        conn.execute("DELETE FROM learner WHERE id = ?", (learner_id,))
+    flash(_("Profil supprimé."))
+    return redirect(url_for("views.admin"))
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(check_csrf)
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["current_learner"] = current_learner
+    app.jinja_env.globals["is_trainer"] = is_trainer

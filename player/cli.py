@@ -1,0 +1,135 @@
+"""`python -m player serve|import|trainer-password|reindex|sync`: the player's command line."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+import threading
+from pathlib import Path
+
+from packager.packages import PackageError
+
+
+def _app(args: argparse.Namespace):  # noqa: ANN202
+    from player import create_app
+
+    config = {}
+    if args.data:
+        config["DATA_DIR"] = args.data
+    if getattr(args, "import_dir", None):
+        config["IMPORT_DIRS"] = [str(Path(d).resolve()) for d in args.import_dir]
+    return create_app(config)
+
+
+def serve(args: argparse.Namespace) -> int:
+    from werkzeug.serving import make_server
+
+    from player import library, sync
+
+    app = _app(args)
+    stop = threading.Event()
+    if sync.start_background(app, stop):  # when SYNC_ENDPOINT / RUCHE_SYNC_ENDPOINT is set
+        print(f"syncing to {sync.settings(app)[0]} in the background", flush=True)
+    if app.config["IMPORT_DIRS"]:
+        with app.app_context():  # import what is already there before the first request
+            for folder in app.config["IMPORT_DIRS"]:
+                for name, message, ok in library.scan_folder(folder):
+                    print(f"{'imported' if ok else 'REFUSED'} {name}: {message}", flush=True)
+        library.watch(app, stop)
+    server = make_server(args.host, args.port, app, threaded=True)
+    print(f"Ruche player on http://{args.host}:{server.server_port}/ (Ctrl+C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.server_close()
+    return 0
+
+
+def import_(args: argparse.Namespace) -> int:
+    from player import library
+
+    app = _app(args)
+    status = 0
+    with app.app_context():
+        for name in args.files:
+            try:
+                result = library.import_zip(Path(name))
+                print(f"{name}: {result.message()}")
+            except PackageError as exc:
+                print(f"{name}: refused: {exc.message}", file=sys.stderr)
+                status = 1
+    return status
+
+
+def trainer_password(args: argparse.Namespace) -> int:
+    from player import auth
+
+    app = _app(args)
+    password = getpass.getpass("Trainer password (8+ characters): ") if sys.stdin.isatty() else sys.stdin.readline()
+    with app.app_context():
+        try:
+            auth.set_trainer_password(password.rstrip("\n"))
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+    print("trainer password set")
+    return 0
+
+
+def reindex(args: argparse.Namespace) -> int:
+    from player import search
+
+    app = _app(args)
+    with app.app_context():
+        print(f"{search.rebuild()} documents indexed")
+    return 0
+
+
+def sync_(args: argparse.Namespace) -> int:
+    from player import sync
+
+    return sync.run_command(
+        _app(args),
+        endpoint=args.endpoint,
+        key=args.key,
+        secret=args.secret,
+        batch_size=args.batch_size,
+        timeout=args.timeout,
+        show_status=args.status,
+        retry_refused=args.retry_refused,
+        quiet=args.quiet,
+    )
+
+
+def run(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m player", description="Ruche offline player")
+    parser.add_argument("--data", help="data folder (database, library, index); default: instance/ or $RUCHE_DATA")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("serve", help="start the player")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--import-dir", action="append", help="folder watched for package zips (repeatable)")
+    p.set_defaults(func=serve)
+    p = sub.add_parser("import", help="import package zips")
+    p.add_argument("files", nargs="+")
+    p.set_defaults(func=import_)
+    p = sub.add_parser("trainer-password", help="set the trainer password (read from the terminal or stdin)")
+    p.set_defaults(func=trainer_password)
+    p = sub.add_parser("reindex", help="rebuild the search index")
+    p.set_defaults(func=reindex)
+    p = sub.add_parser("sync", help="send the outbox to the hub or any xAPI LRS (see docs/sync.md)")
+    p.add_argument("--endpoint", help="LRS base URL, e.g. http://hub:5000/xapi (default: SYNC_ENDPOINT)")
+    p.add_argument("--key", help="basic-auth key (default: SYNC_KEY / RUCHE_SYNC_KEY)")
+    p.add_argument("--secret", help="basic-auth secret (better: RUCHE_SYNC_SECRET in the environment)")
+    p.add_argument("--batch-size", type=int, default=250, help="statements per request (default 250)")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait on the network (default 30)")
+    p.add_argument("--status", action="store_true", help="show what waits, what was refused, the last runs")
+    p.add_argument("--retry-refused", action="store_true", help="queue statements a remote refused again")
+    p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.set_defaults(func=sync_)
+    args = parser.parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,404 @@
+"""The library: import package zips (upload, watched folder, CLI), verify, unpack, remove.
+
+Everything is checked before anything is written: member names (traversal, absolute paths,
+backslashes, duplicates), member types (symlinks, devices), zip-bomb limits (entry count,
+total size, compression ratio), encryption, and the manifest itself through
+`packager.packages.read_package` (hardened XML parsing, launch hrefs inside the package and
+present). Only then is the zip unpacked into a temporary folder inside the library, renamed
+into place in one step, and recorded in the database. A package is known by its manifest
+identifier: importing a newer zip of the same identifier replaces its files and launches and
+keeps every learner's attempts (they are keyed by that identifier and the standard).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import stat
+import tempfile
+import threading
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Blueprint, current_app, flash, redirect, request, url_for
+
+from packager.packages import Package, PackageError, read_package, unsafe_member
+from player import db, search
+from player.auth import trainer_required
+from player.i18n import _
+
+bp = Blueprint("library", __name__)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_entries: int = 10_000
+    max_total_bytes: int = 1024 * 1024 * 1024  # uncompressed, whole package
+    max_file_bytes: int = 512 * 1024 * 1024  # uncompressed, one member
+    max_ratio: float = 200.0  # uncompressed / compressed, for members > ratio_floor
+    ratio_floor: int = 1024 * 1024
+
+
+@dataclass
+class ImportResult:
+    package_id: int
+    identifier: str
+    title: str
+    status: str  # installed | updated | unchanged
+
+    def message(self) -> str:
+        if self.status == "installed":
+            return _("« {title} » est installé.", title=self.title)
+        if self.status == "updated":
+            return _("« {title} » est mis à jour ; la progression des personnes est gardée.", title=self.title)
+        return _("« {title} » est déjà installé, identique.", title=self.title)
+
+
+def _limits() -> Limits:
+    return current_app.config.get("IMPORT_LIMITS") or Limits()
+
+
+def check_members(archive: zipfile.ZipFile, limits: Limits) -> list[zipfile.ZipInfo]:
+    """The members to unpack, or PackageError saying why the zip is refused."""
+    infos = archive.infolist()
+    if len(infos) > limits.max_entries:
+        raise PackageError(
+            f"refused: the zip has {len(infos)} entries (at most {limits.max_entries})", code="too-many-entries"
+        )
+    seen: dict[str, str] = {}
+    dirs: set[str] = set()
+    files: list[zipfile.ZipInfo] = []
+    total = 0
+    for info in infos:
+        name = info.filename
+        reason = unsafe_member(name)
+        if reason is None and "\\" in name:
+            reason = "contains a backslash ('\\'), which some systems read as a folder separator"
+        parts = name.rstrip("/").split("/")
+        if reason is None and any(p in ("", ".") for p in parts):
+            reason = "has an empty or '.' path segment"
+        if reason:
+            raise PackageError(f"refused: the entry '{name}' {reason}", code="unsafe-path")
+        mode = info.external_attr >> 16
+        if info.create_system == 3 and mode and stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):
+            kind = "a symbolic link" if stat.S_ISLNK(mode) else "a special file (device, pipe or socket)"
+            raise PackageError(
+                f"refused: the entry '{name}' is {kind}; packages may only hold plain files",
+                code="symlink" if stat.S_ISLNK(mode) else "special-file",
+            )
+        if info.flag_bits & 0x1:
+            raise PackageError(f"refused: the entry '{name}' is encrypted", code="encrypted")
+        key = unicodedata.normalize("NFC", name.rstrip("/")).casefold()
+        if key in seen:
+            raise PackageError(
+                f"refused: the zip holds '{name}' twice (or twice in different case: "
+                f"'{seen[key]}'); one would overwrite the other",
+                code="duplicate",
+            )
+        seen[key] = name
+        if info.is_dir():
+            dirs.add(key)
+            continue
+        for depth in range(1, len(parts)):
+            dirs.add("/".join(parts[:depth]).casefold())
+        if info.file_size > limits.max_file_bytes:
+            raise PackageError(
+                f"refused: '{name}' would unpack to {info.file_size} bytes (at most {limits.max_file_bytes} per file)",
+                code="zip-bomb",
+            )
+        total += info.file_size
+        if total > limits.max_total_bytes:
+            raise PackageError(
+                f"refused: the package would unpack to more than {limits.max_total_bytes} bytes", code="zip-bomb"
+            )
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > limits.ratio_floor and ratio > limits.max_ratio:
+            raise PackageError(
+                f"refused: '{name}' is compressed {ratio:.0f} times (at most {limits.max_ratio:.0f}): "
+                "this looks like a zip bomb",
+                code="zip-bomb",
+            )
+        files.append(info)
+    clash = sorted(k for k in seen if k in dirs and not seen[k].endswith("/"))
+    if clash:
+        raise PackageError(f"refused: '{seen[clash[0]]}' is both a file and a folder", code="duplicate")
+    return files
+
+
+def inspect(path: Path) -> tuple[Package, list[zipfile.ZipInfo]]:
+    """Verify a zip completely without writing anything; raise PackageError when refused."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except FileNotFoundError:
+        raise PackageError(f"{path.name} does not exist", code="not-found") from None
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise PackageError(f"{path.name} is not a readable zip file ({exc})", code="not-a-zip") from None
+    with archive:
+        files = check_members(archive, _limits())
+        package = read_package(archive)
+        if not package.launches:
+            raise PackageError("the manifest has nothing to launch (no SCO, asset, activity or AU)", code="no-launch")
+        return package, files
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _unpack(path: Path, files: list[zipfile.ZipInfo], library: Path) -> Path:
+    """Unpack into a fresh temporary folder inside the library; the caller renames it."""
+    tmp = Path(tempfile.mkdtemp(prefix=".incoming-", dir=library))
+    root = tmp.resolve()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in files:
+                dest = (root / info.filename).resolve()
+                if not dest.is_relative_to(root):  # already refused by check_members; belt and braces
+                    raise PackageError(f"refused: '{info.filename}' leaves the package", code="unsafe-path")
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                written = 0
+                with archive.open(info) as src, open(dest, "xb") as out:
+                    for block in iter(lambda: src.read(1 << 16), b""):  # noqa: B023
+                        written += len(block)
+                        if written > info.file_size:
+                            raise PackageError(
+                                f"refused: '{info.filename}' is larger than its zip entry says", code="zip-bomb"
+                            )
+                        out.write(block)
+                os.chmod(dest, 0o644)
+    except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise PackageError(f"the zip cannot be unpacked: {exc}", code="zip-unreadable") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return tmp
+
+
+def _slug(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "package"
+
+
+def import_zip(path: Path | str, source: str | None = None) -> ImportResult:
+    """Verify, unpack and install a package zip; raises PackageError (nothing written) when refused."""
+    path = Path(path)
+    package, files = inspect(path)
+    digest = _sha256(path)
+    conn = db.get_db()
+    old = conn.execute(
+        "SELECT * FROM package WHERE identifier = ? AND standard = ?", (package.identifier, package.standard)
+    ).fetchone()
+    if old is not None and old["sha256"] == digest:
+        return ImportResult(old["id"], package.identifier, old["title"], "unchanged")
+    library = Path(current_app.config["LIBRARY_DIR"])
+    library.mkdir(parents=True, exist_ok=True)
+    tmp = _unpack(path, files, library)
+    folder = f"{_slug(package.identifier)}-{digest[:12]}"
+    target = library / folder
+    try:
+        if target.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            os.rename(tmp, target)  # atomic on one file system: the folder appears whole
+        first = package.launches[0].href.split("#", 1)[0].split("?", 1)[0]
+        page = target / first
+        description, duration, language = search.page_summary(page.read_bytes()) if page.is_file() else ("", None, "")
+        package_id = _record(package, folder, digest, path, source, description, duration, language)
+    except BaseException:
+        if old is None or old["folder"] != folder:
+            shutil.rmtree(target, ignore_errors=True)
+        raise
+    if old is not None and old["folder"] != folder:
+        shutil.rmtree(library / old["folder"], ignore_errors=True)
+    search.index_package(package_id)
+    return ImportResult(package_id, package.identifier, package.title, "updated" if old else "installed")
+
+
+def _record(
+    package: Package,
+    folder: str,
+    digest: str,
+    path: Path,
+    source: str | None,
+    description: str,
+    duration: int | None,
+    language: str,
+) -> int:
+    values = dict(
+        identifier=package.identifier,
+        standard=package.standard,
+        title=package.title or package.identifier,
+        description=description,
+        duration=duration,
+        language=language,
+        folder=folder,
+        sha256=digest,
+        bytes=path.stat().st_size,
+        source=source or path.name,
+        imported_at=db.now(),
+    )
+    with db.transaction() as conn:
+        row = conn.execute(
+            "SELECT id FROM package WHERE identifier = ? AND standard = ?", (package.identifier, package.standard)
+        ).fetchone()
+        if row is None:
+            cols = ", ".join(values)
+            package_id = conn.execute(
+                f"INSERT INTO package({cols}) VALUES ({', '.join('?' * len(values))})", tuple(values.values())
+            ).lastrowid
+        else:
+            package_id = row["id"]
+            sets = ", ".join(f"{k} = ?" for k in values)
+            conn.execute(
+                f"UPDATE package SET {sets}, revision = revision + 1 WHERE id = ?", (*values.values(), package_id)
+            )
+        idents = []
+        for position, launch in enumerate(package.launches):
+            idents.append(launch.id)
+            conn.execute(
+                """INSERT INTO launch(package_id, position, ident, title, href, kind, mastery_score, move_on,
+                       launch_data, completion_threshold, launch_method, visible, parents)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(package_id, ident) DO UPDATE SET position = excluded.position,
+                       title = excluded.title, href = excluded.href, kind = excluded.kind,
+                       mastery_score = excluded.mastery_score, move_on = excluded.move_on,
+                       launch_data = excluded.launch_data, completion_threshold = excluded.completion_threshold,
+                       launch_method = excluded.launch_method, visible = excluded.visible,
+                       parents = excluded.parents""",
+                (
+                    package_id,
+                    position,
+                    launch.id,
+                    launch.title or launch.id,
+                    launch.href,
+                    launch.kind,
+                    launch.mastery_score,
+                    launch.move_on,
+                    launch.launch_data,
+                    launch.completion_threshold,
+                    launch.launch_method,
+                    int(launch.visible),
+                    json.dumps(list(launch.parents), ensure_ascii=False),
+                ),
+            )
+        marks = ", ".join("?" * len(idents))
+        conn.execute(f"DELETE FROM launch WHERE package_id = ? AND ident NOT IN ({marks})", (package_id, *idents))
+        return int(package_id)
+
+
+def remove_package(package_id: int) -> bool:
+    """Uninstall a package (its files and launches); learners' attempts are kept."""
+    with db.transaction() as conn:
+        row = conn.execute("SELECT folder FROM package WHERE id = ?", (package_id,)).fetchone()
+        if row is None:
+            return False
+        conn.execute("DELETE FROM package WHERE id = ?", (package_id,))
+    shutil.rmtree(Path(current_app.config["LIBRARY_DIR"]) / row["folder"], ignore_errors=True)
+    search.remove_package(package_id)
+    return True
+
+
+def scan_folder(folder: Path | str) -> list[tuple[str, str, bool]]:
+    """Import every new zip of a watched folder (a USB key): [(file name, message, ok)]."""
+    folder = Path(folder)
+    report = []
+    if not folder.is_dir():
+        return report
+    conn = db.get_db()
+    for path in sorted(folder.glob("*.zip")):
+        try:
+            if not path.is_file():
+                continue
+            digest = _sha256(path)
+        except OSError:
+            continue
+        if conn.execute("SELECT 1 FROM import_log WHERE path = ? AND sha256 = ?", (str(path), digest)).fetchone():
+            continue
+        try:
+            result = import_zip(path)
+            message, ok = result.message(), True
+        except PackageError as exc:
+            message, ok = exc.message, False
+        with db.transaction() as tx:
+            tx.execute(
+                "INSERT OR REPLACE INTO import_log(path, sha256, at, result) VALUES (?, ?, ?, ?)",
+                (str(path), digest, db.now(), message),
+            )
+        report.append((path.name, message, ok))
+    return report
+
+
+def watch(app, stop: threading.Event) -> threading.Thread:  # noqa: ANN001
+    """Scan the configured import folders now and then every IMPORT_INTERVAL seconds."""
+
+    def run() -> None:
+        while not stop.is_set():
+            with app.app_context():
+                for folder in app.config.get("IMPORT_DIRS") or []:
+                    try:
+                        for name, message, ok in scan_folder(folder):
+                            app.logger.info("import %s: %s%s", name, "" if ok else "REFUSED: ", message)
+                    except Exception:  # noqa: BLE001 - a broken USB key must not stop the watcher
+                        app.logger.exception("scan of %s failed", folder)
+            stop.wait(app.config.get("IMPORT_INTERVAL", 10.0))
+
+    thread = threading.Thread(target=run, name="ruche-import-watch", daemon=True)
+    thread.start()
+    return thread
+
+
+# ---------------------------------------------------------------------------------------------
+# Admin views (thin: the work is above)
+
+
+@bp.post("/admin/import")
+@trainer_required
+def upload():
+    sent = request.files.get("package")
+    if sent is None or not sent.filename:
+        flash(_("Choisissez un fichier .zip."), "error")
+        return redirect(url_for("views.admin"))
+    library = Path(current_app.config["LIBRARY_DIR"])
+    fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=".zip", dir=library)
+    os.close(fd)
+    try:
+        sent.save(tmp)
+        result = import_zip(Path(tmp), source=Path(sent.filename).name)
+        flash(result.message())
+    except PackageError as exc:
+        flash(_("Paquet refusé : {reason}", reason=exc.message), "error")
+    finally:
+        os.unlink(tmp)
+    return redirect(url_for("views.admin"))
+
+
+@bp.post("/admin/scan")
+@trainer_required
+def scan():
+    dirs = current_app.config.get("IMPORT_DIRS") or []
+    count = 0
+    for folder in dirs:
+        for name, message, ok in scan_folder(folder):
+            count += 1
+            flash(f"{name} : {message}", None if ok else "error")
+    if not count:
+        flash(_("Aucun nouveau paquet dans les dossiers surveillés."))
+    return redirect(url_for("views.admin"))
+
+
+@bp.post("/admin/packages/<int:package_id>/remove")
+@trainer_required
+def remove(package_id: int):
+    if remove_package(package_id):
+        flash(_("Paquet retiré ; la progression des personnes est gardée."))
+    return redirect(url_for("views.admin"))

@@ -1,0 +1,662 @@
+"""A local xAPI 1.0.3 LRS under /xapi/: statements, documents (state, activity and agent
+profiles), activities, agents, about. Basic auth; launched content gets its own credential.
+
+Storage goes through player.db like everything else; statements from launched content also
+credit the learner's attempt and go to the outbox (player.tracking.record_statement).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import sqlite3
+import uuid
+from datetime import UTC
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+
+from player import db, tracking
+from player import statements as st
+from player.xapi_validate import InvalidStatement, check_agent, check_iri, check_statement, check_timestamp, check_uuid
+
+bp = Blueprint("lrs", __name__, url_prefix="/xapi")
+VERSION = "1.0.3"
+MAX_LIMIT = 100
+MAX_BODY = 5 * 1024 * 1024
+
+
+class LRSError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@bp.errorhandler(LRSError)
+def lrs_error(exc: LRSError) -> Response:
+    response = jsonify(error=exc.message)
+    response.status_code = exc.status
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = 'Basic realm="ruche-lrs"'
+    return response
+
+
+@bp.errorhandler(InvalidStatement)
+def invalid(exc: InvalidStatement) -> Response:
+    return lrs_error(LRSError(400, str(exc)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Auth, version headers
+
+
+def _authority_for(key: str) -> dict:
+    return {"objectType": "Agent", "name": "Ruche", "account": {"homePage": st.device_home_page(), "name": key}}
+
+
+def authenticate() -> dict:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Basic "):
+        raise LRSError(401, "basic authentication is required")
+    try:
+        key, _, secret = base64.b64decode(header[6:], validate=True).decode("utf-8").partition(":")
+    except (ValueError, UnicodeDecodeError):
+        raise LRSError(401, "the Authorization header is not valid basic authentication") from None
+    config_key, config_secret = current_app.config.get("LRS_KEY"), current_app.config.get("LRS_SECRET")
+    if (
+        config_key
+        and config_secret
+        and hmac.compare_digest(key, config_key)
+        and hmac.compare_digest(secret, config_secret)
+    ):
+        return {"key": key, "learner_id": None, "attempt_id": None, "authority": _authority_for(key), "outbox": False}
+    row = db.get_db().execute("SELECT * FROM lrs_credential WHERE key = ?", (key,)).fetchone()
+    if row is None or not hmac.compare_digest(row["secret"], secret):
+        raise LRSError(401, "unknown key or wrong secret")
+    return {
+        "key": key,
+        "learner_id": row["learner_id"],
+        "attempt_id": row["attempt_id"],
+        "authority": _authority_for("player"),
+        "outbox": True,
+    }
+
+
+@bp.before_request
+def before() -> None:
+    if request.method == "OPTIONS":
+        return
+    if request.endpoint == "lrs.about":
+        return
+    g.credential = authenticate()
+    version = request.headers.get("X-Experience-API-Version", "")
+    if not version.startswith("1.0"):
+        raise LRSError(400, "the X-Experience-API-Version header (1.0.x) is missing or not supported")
+    if request.content_length and request.content_length > MAX_BODY:
+        raise LRSError(413, "the request body is too large")
+
+
+@bp.after_request
+def after(response: Response) -> Response:
+    response.headers["X-Experience-API-Version"] = VERSION
+    response.headers["X-Experience-API-Consistent-Through"] = db.now()
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/about")
+def about() -> Response:
+    return jsonify(version=[VERSION, "1.0.2", "1.0.1", "1.0.0"], extensions={})
+
+
+# ---------------------------------------------------------------------------------------------
+# Agents and activities as index keys
+
+
+def agent_key(agent: dict) -> str | None:
+    if "mbox" in agent:
+        return "mbox:" + agent["mbox"]
+    if "mbox_sha1sum" in agent:
+        return "sha1:" + agent["mbox_sha1sum"].lower()
+    if "openid" in agent:
+        return "openid:" + agent["openid"]
+    if "account" in agent:
+        return f"account:{agent['account']['homePage']}|{agent['account']['name']}"
+    return None
+
+
+def _agents_of(agent: Any) -> list[str]:
+    if not isinstance(agent, dict) or agent.get("objectType") not in (None, "Agent", "Group"):
+        return []
+    keys = [agent_key(agent)] if agent_key(agent) else []
+    for member in agent.get("member") or []:
+        keys.extend(_agents_of(member))
+    return keys
+
+
+def _index_terms(body: dict) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    agents = [(k, 0) for k in _agents_of(body["actor"])] + [(k, 0) for k in _agents_of(body["object"])]
+    activities = []
+    obj = body["object"]
+    if obj.get("objectType", "Activity") == "Activity":
+        activities.append((obj["id"], 0))
+    context = body.get("context") or {}
+    agents += [(k, 1) for k in _agents_of(body.get("authority"))]
+    agents += [(k, 1) for k in _agents_of(context.get("instructor"))]
+    agents += [(k, 1) for k in _agents_of(context.get("team"))]
+    for items in (context.get("contextActivities") or {}).values():
+        activities += [(a["id"], 1) for a in items]
+    if obj.get("objectType") == "SubStatement":
+        agents += [(k, 1) for k in _agents_of(obj["actor"]) + _agents_of(obj["object"])]
+        if obj["object"].get("objectType", "Activity") == "Activity":
+            activities.append((obj["object"]["id"], 1))
+        for items in ((obj.get("context") or {}).get("contextActivities") or {}).values():
+            activities += [
+                (a["id"] if isinstance(a, dict) else "", 1) for a in (items if isinstance(items, list) else [items])
+            ]
+    return list(dict.fromkeys(agents)), list(dict.fromkeys(activities))
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _activity_definitions(conn: sqlite3.Connection, body: dict) -> None:
+    found = [body["object"]] if body["object"].get("objectType", "Activity") == "Activity" else []
+    for items in ((body.get("context") or {}).get("contextActivities") or {}).values():
+        found.extend(items)
+    for activity in found:
+        definition = activity.get("definition")
+        if not definition:
+            conn.execute("INSERT OR IGNORE INTO lrs_activity(id, definition) VALUES (?, '{}')", (activity["id"],))
+            continue
+        row = conn.execute("SELECT definition FROM lrs_activity WHERE id = ?", (activity["id"],)).fetchone()
+        merged = json.loads(row["definition"]) if row else {}
+        for key, value in definition.items():
+            if isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = value
+        conn.execute(
+            "INSERT INTO lrs_activity(id, definition) VALUES (?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET definition = excluded.definition",
+            (activity["id"], _canonical(merged)),
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Storing statements
+
+
+def store_statements(items: list[dict], credential: dict) -> list[str]:
+    """Validate then store statements atomically; returns their ids. Raises LRSError/InvalidStatement."""
+    seen: dict[str, str] = {}
+    prepared = []
+    for number, item in enumerate(items):
+        where = "statement" if len(items) == 1 else f"statement[{number}]"
+        check_statement(item, where)
+        original = _canonical(item)
+        statement_id = item.get("id") or str(uuid.uuid4())
+        if statement_id in seen:
+            if seen[statement_id] != original:
+                raise LRSError(400, f"{where}: the id {statement_id} is used twice in this request")
+            continue
+        seen[statement_id] = original
+        learner_id = credential.get("learner_id")
+        if learner_id is not None:
+            learner = db.get_db().execute("SELECT * FROM learner WHERE id = ?", (learner_id,)).fetchone()
+            if learner is None or agent_key(item["actor"]) != agent_key(st.actor(dict(learner))):
+                raise LRSError(403, f"{where}: this launch may only send statements about its own learner")
+        prepared.append((statement_id, item, original))
+    ids = []
+    with db.transaction() as conn:
+        for statement_id, item, original in prepared:
+            ids.append(statement_id)
+            old = conn.execute("SELECT original FROM lrs_statement WHERE id = ?", (statement_id,)).fetchone()
+            if old is not None:
+                mine = json.loads(original)
+                mine.pop("id", None)
+                theirs = json.loads(old["original"])
+                theirs.pop("id", None)
+                if _canonical(mine) != _canonical(theirs):
+                    raise LRSError(409, f"a different statement with id {statement_id} is already stored")
+                continue
+            stored = db.now()
+            body = dict(
+                item,
+                id=statement_id,
+                stored=stored,
+                authority=credential["authority"],
+                version=item.get("version", "1.0.0"),
+            )
+            body.setdefault("timestamp", stored)
+            voids = None
+            if body["verb"]["id"] == "http://adlnet.gov/expapi/verbs/voided":
+                voids = body["object"]["id"]
+                target = conn.execute("SELECT verb FROM lrs_statement WHERE id = ?", (voids,)).fetchone()
+                if target is not None and target["verb"] != "http://adlnet.gov/expapi/verbs/voided":
+                    conn.execute("UPDATE lrs_statement SET voided = 1 WHERE id = ?", (voids,))
+            registration = (body.get("context") or {}).get("registration")
+            seq = conn.execute(
+                "INSERT INTO lrs_statement(id, body, original, stored, verb, registration, voids) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (statement_id, _canonical(body), original, stored, body["verb"]["id"], registration, voids),
+            ).lastrowid
+            agents, activities = _index_terms(body)
+            conn.executemany(
+                "INSERT INTO lrs_statement_agent(seq, agent, related) VALUES (?, ?, ?)",
+                [(seq, k, r) for k, r in agents],
+            )
+            conn.executemany(
+                "INSERT INTO lrs_statement_activity(seq, activity, related) VALUES (?, ?, ?)",
+                [(seq, a, r) for a, r in activities],
+            )
+            _activity_definitions(conn, body)
+            if credential.get("outbox"):  # from launched content or the player itself: credit it, sync it
+                tracking.record_statement(conn, body)
+    return ids
+
+
+def _json_body() -> Any:
+    if request.mimetype.startswith("multipart/"):
+        raise LRSError(400, "attachments (multipart/mixed) are not accepted by this LRS")
+    if request.mimetype != "application/json":
+        raise LRSError(400, "the body must be application/json")
+    try:
+        return json.loads(request.get_data(as_text=True))
+    except ValueError as exc:
+        raise LRSError(400, f"the body is not valid JSON: {exc}") from None
+
+
+@bp.post("/statements")
+def post_statements() -> Response:
+    body = _json_body()
+    items = body if isinstance(body, list) else [body]
+    if not items:
+        raise LRSError(400, "no statement in the request")
+    return jsonify(store_statements(items, g.credential))
+
+
+@bp.put("/statements")
+def put_statement() -> Response:
+    statement_id = request.args.get("statementId")
+    if not statement_id:
+        raise LRSError(400, "PUT /statements needs the statementId parameter")
+    try:
+        check_uuid(statement_id, "statementId")
+    except InvalidStatement as exc:
+        raise LRSError(400, str(exc)) from None
+    body = _json_body()
+    if not isinstance(body, dict):
+        raise LRSError(400, "PUT /statements takes one statement")
+    if "id" in body and body["id"] != statement_id:
+        raise LRSError(400, "the statement's id differs from the statementId parameter")
+    body = dict(body, id=statement_id)
+    store_statements([body], g.credential)
+    return Response(status=204)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading statements
+
+QUERY_PARAMS = {
+    "agent",
+    "verb",
+    "activity",
+    "registration",
+    "related_activities",
+    "related_agents",
+    "since",
+    "until",
+    "limit",
+    "format",
+    "attachments",
+    "ascending",
+    "statementId",
+    "voidedStatementId",
+    "cursor",
+}
+
+
+def _bool(name: str) -> bool:
+    value = request.args.get(name, "false").lower()
+    if value not in ("true", "false"):
+        raise LRSError(400, f"{name} must be true or false")
+    return value == "true"
+
+
+def _time_param(name: str) -> str | None:
+    value = request.args.get(name)
+    if value is None:
+        return None
+    try:
+        when = check_timestamp(value, name)
+    except InvalidStatement as exc:
+        raise LRSError(400, str(exc)) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _agent_param(name: str = "agent", required: bool = False) -> dict | None:
+    raw = request.args.get(name)
+    if raw is None:
+        if required:
+            raise LRSError(400, f"the {name} parameter is required")
+        return None
+    try:
+        agent = json.loads(raw)
+        return check_agent(agent, name)
+    except (ValueError, InvalidStatement) as exc:
+        raise LRSError(400, f"{name} is not a valid Agent: {exc}") from None
+
+
+def _format(body: dict, fmt: str) -> dict:
+    if fmt != "ids":
+        return body
+
+    def slim(value: Any) -> Any:
+        if isinstance(value, dict):
+            kind = value.get("objectType")
+            if kind in (None, "Agent", "Group") and agent_key(value):
+                out = {k: value[k] for k in ("objectType", "mbox", "mbox_sha1sum", "openid", "account") if k in value}
+                return out
+            if kind == "Group":
+                return {"objectType": "Group", "member": [slim(m) for m in value.get("member", [])]}
+            if kind in (None, "Activity") and "id" in value and "definition" in value:
+                return {k: v for k, v in value.items() if k != "definition"}
+        return value
+
+    out = dict(body)
+    for key in ("actor", "object", "authority"):
+        if key in out:
+            out[key] = slim(out[key])
+    out["verb"] = {"id": body["verb"]["id"]}
+    return out
+
+
+@bp.get("/statements")
+def get_statements() -> Response:
+    unknown = sorted(set(request.args) - QUERY_PARAMS)
+    if unknown:
+        raise LRSError(400, f"unknown parameter {unknown[0]!r}")
+    fmt = request.args.get("format", "exact")
+    if fmt not in ("ids", "exact", "canonical"):
+        raise LRSError(400, "format must be ids, exact or canonical")
+    _bool("attachments")
+    conn = db.get_db()
+    single = request.args.get("statementId"), request.args.get("voidedStatementId")
+    if any(single):
+        if all(single):
+            raise LRSError(400, "use statementId or voidedStatementId, not both")
+        extra = set(request.args) - {"statementId", "voidedStatementId", "format", "attachments"}
+        if extra:
+            raise LRSError(400, f"{sorted(extra)[0]} cannot be used with statementId or voidedStatementId")
+        wanted = single[0] or single[1]
+        try:
+            check_uuid(wanted, "statementId")
+        except InvalidStatement as exc:
+            raise LRSError(400, str(exc)) from None
+        row = conn.execute("SELECT body, voided FROM lrs_statement WHERE id = ?", (wanted,)).fetchone()
+        if row is None or bool(row["voided"]) != bool(single[1]):
+            raise LRSError(404, "no such statement")
+        response = Response(_canonical(_format(json.loads(row["body"]), fmt)), mimetype="application/json")
+        response.headers["Last-Modified"] = json.loads(row["body"])["stored"]
+        return response
+    where, params = ["s.voided = 0"], []
+    agent = _agent_param()
+    if agent is not None:
+        key = agent_key(agent)
+        related = "" if _bool("related_agents") else " AND related = 0"
+        where.append(f"s.seq IN (SELECT seq FROM lrs_statement_agent WHERE agent = ?{related})")
+        params.append(key)
+    if "verb" in request.args:
+        try:
+            check_iri(request.args["verb"], "verb")
+        except InvalidStatement as exc:
+            raise LRSError(400, str(exc)) from None
+        where.append("s.verb = ?")
+        params.append(request.args["verb"])
+    if "activity" in request.args:
+        try:
+            check_iri(request.args["activity"], "activity")
+        except InvalidStatement as exc:
+            raise LRSError(400, str(exc)) from None
+        related = "" if _bool("related_activities") else " AND related = 0"
+        where.append(f"s.seq IN (SELECT seq FROM lrs_statement_activity WHERE activity = ?{related})")
+        params.append(request.args["activity"])
+    if "registration" in request.args:
+        try:
+            check_uuid(request.args["registration"], "registration")
+        except InvalidStatement as exc:
+            raise LRSError(400, str(exc)) from None
+        where.append("s.registration = ?")
+        params.append(request.args["registration"])
+    since, until = _time_param("since"), _time_param("until")
+    if since:
+        where.append("s.stored > ?")
+        params.append(since)
+    if until:
+        where.append("s.stored <= ?")
+        params.append(until)
+    ascending = _bool("ascending")
+    try:
+        limit = int(request.args.get("limit", "0"))
+        cursor = int(request.args["cursor"]) if "cursor" in request.args else None
+    except ValueError:
+        raise LRSError(400, "limit and cursor must be integers") from None
+    if limit < 0:
+        raise LRSError(400, "limit must be zero or more")
+    limit = MAX_LIMIT if limit == 0 else min(limit, MAX_LIMIT)
+    if cursor is not None:
+        where.append("s.seq > ?" if ascending else "s.seq < ?")
+        params.append(cursor)
+    order = "ASC" if ascending else "DESC"
+    rows = conn.execute(
+        f"SELECT s.seq, s.body FROM lrs_statement s WHERE {' AND '.join(where)} ORDER BY s.seq {order} LIMIT ?",
+        (*params, limit + 1),
+    ).fetchall()
+    more = ""
+    if len(rows) > limit:
+        rows = rows[:limit]
+        args = {k: v for k, v in request.args.items() if k != "cursor"}
+        args["cursor"] = str(rows[-1]["seq"])
+        more = f"{bp.url_prefix}/statements?{urlencode(args)}"
+    body = {"statements": [_format(json.loads(r["body"]), fmt) for r in rows], "more": more}
+    return Response(_canonical(body), mimetype="application/json")
+
+
+# ---------------------------------------------------------------------------------------------
+# Documents: state, activity profile, agent profile
+
+
+def _etag(content: bytes) -> str:
+    return hashlib.sha1(content).hexdigest()  # noqa: S324 - a content tag, not security
+
+
+def _document_scope(kind: str) -> dict[str, str]:
+    scope = {"activity": "", "agent": "", "registration": ""}
+    if kind in ("state", "activity"):
+        activity = request.args.get("activityId")
+        if not activity:
+            raise LRSError(400, "the activityId parameter is required")
+        try:
+            check_iri(activity, "activityId")
+        except InvalidStatement as exc:
+            raise LRSError(400, str(exc)) from None
+        scope["activity"] = activity
+    if kind in ("state", "agent"):
+        scope["agent"] = agent_key(_agent_param(required=True)) or ""
+        if not scope["agent"]:
+            raise LRSError(400, "the agent must have an identifier (mbox, mbox_sha1sum, openid or account)")
+    if kind == "state" and "registration" in request.args:
+        try:
+            scope["registration"] = check_uuid(request.args["registration"], "registration")
+        except InvalidStatement as exc:
+            raise LRSError(400, str(exc)) from None
+    return scope
+
+
+def _doc_param(kind: str) -> str | None:
+    return request.args.get({"state": "stateId", "activity": "profileId", "agent": "profileId"}[kind])
+
+
+def _check_preconditions(row: sqlite3.Row | None, kind: str, writing: bool) -> None:
+    if_match, if_none = request.headers.get("If-Match"), request.headers.get("If-None-Match")
+    current = row["etag"] if row else None
+    if if_match is not None:
+        tags = [t.strip().strip('"') for t in if_match.split(",")]
+        if current is None or ("*" not in tags and current not in tags):
+            raise LRSError(412, "If-Match does not match the document's current ETag")
+    if if_none is not None:
+        tags = [t.strip().strip('"') for t in if_none.split(",")]
+        if current is not None and ("*" in tags or current in tags):
+            raise LRSError(412, "If-None-Match: the document already exists")
+    if (
+        writing
+        and kind != "state"
+        and request.method == "PUT"
+        and row is not None
+        and if_match is None
+        and if_none is None
+    ):
+        raise LRSError(409, "the document exists: send If-Match (its ETag) or If-None-Match to change it")
+
+
+def save_document(
+    conn: sqlite3.Connection,
+    kind: str,
+    scope: dict[str, str],
+    doc_id: str,
+    content: bytes,
+    content_type: str,
+    merge: bool,
+) -> None:
+    row = conn.execute(
+        "SELECT * FROM lrs_document WHERE kind = ? AND activity = ? AND agent = ? AND registration = ? AND doc_id = ?",
+        (kind, scope["activity"], scope["agent"], scope["registration"], doc_id),
+    ).fetchone()
+    if merge and row is not None:
+        if not row["content_type"].startswith("application/json") or not content_type.startswith("application/json"):
+            raise LRSError(400, "POST merges JSON documents only; both must be application/json")
+        try:
+            old, new = json.loads(row["content"]), json.loads(content)
+        except ValueError:
+            raise LRSError(400, "POST merges JSON objects only") from None
+        if not isinstance(old, dict) or not isinstance(new, dict):
+            raise LRSError(400, "POST merges JSON objects only")
+        content = _canonical({**old, **new}).encode()
+    elif merge and content_type.startswith("application/json"):
+        try:
+            if not isinstance(json.loads(content), dict):
+                raise ValueError
+        except ValueError:
+            raise LRSError(400, "POST with application/json needs a JSON object") from None
+    conn.execute(
+        "INSERT INTO lrs_document(kind, activity, agent, registration, doc_id, content, content_type, etag, updated) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(kind, activity, agent, registration, doc_id) DO UPDATE SET "
+        "content = excluded.content, content_type = excluded.content_type, etag = excluded.etag, "
+        "updated = excluded.updated",
+        (
+            kind,
+            scope["activity"],
+            scope["agent"],
+            scope["registration"],
+            doc_id,
+            content,
+            content_type,
+            _etag(content),
+            db.now(),
+        ),
+    )
+
+
+def _documents(kind: str) -> Response:
+    scope = _document_scope(kind)
+    doc_id = _doc_param(kind)
+    conn = db.get_db()
+    base = "kind = ? AND activity = ? AND agent = ? AND registration = ?"
+    base_params = (kind, scope["activity"], scope["agent"], scope["registration"])
+    if request.method == "GET" and doc_id is None:
+        where, params = base, list(base_params)
+        since = _time_param("since")
+        if since:
+            where += " AND updated > ?"
+            params.append(since)
+        rows = conn.execute(f"SELECT doc_id FROM lrs_document WHERE {where} ORDER BY doc_id", params).fetchall()
+        return jsonify([r["doc_id"] for r in rows])
+    if request.method == "DELETE" and doc_id is None:
+        if kind != "state":
+            raise LRSError(400, "profileId is required")
+        with db.transaction() as tx:
+            tx.execute(f"DELETE FROM lrs_document WHERE {base}", base_params)
+        return Response(status=204)
+    if doc_id is None:
+        raise LRSError(400, f"the {'stateId' if kind == 'state' else 'profileId'} parameter is required")
+    with db.transaction() as tx:
+        row = tx.execute(f"SELECT * FROM lrs_document WHERE {base} AND doc_id = ?", (*base_params, doc_id)).fetchone()
+        if request.method == "GET":
+            if row is None:
+                raise LRSError(404, "no such document")
+            _check_preconditions(row, kind, writing=False) if request.headers.get("If-Match") else None
+            if request.if_none_match.contains(row["etag"]):
+                return Response(status=304, headers={"ETag": f'"{row["etag"]}"'})
+            return Response(
+                row["content"],
+                content_type=row["content_type"],
+                headers={"ETag": f'"{row["etag"]}"', "Last-Modified": row["updated"]},
+            )
+        _check_preconditions(row, kind, writing=True)
+        if request.method == "DELETE":
+            if row is not None:
+                tx.execute("DELETE FROM lrs_document WHERE id = ?", (row["id"],))
+            return Response(status=204)
+        content_type = request.headers.get("Content-Type", "application/octet-stream")
+        save_document(tx, kind, scope, doc_id, request.get_data(), content_type, merge=request.method == "POST")
+    return Response(status=204)
+
+
+@bp.route("/activities/state", methods=["GET", "PUT", "POST", "DELETE"])
+def state() -> Response:
+    return _documents("state")
+
+
+@bp.route("/activities/profile", methods=["GET", "PUT", "POST", "DELETE"])
+def activity_profile() -> Response:
+    return _documents("activity")
+
+
+@bp.route("/agents/profile", methods=["GET", "PUT", "POST", "DELETE"])
+def agent_profile() -> Response:
+    return _documents("agent")
+
+
+@bp.get("/activities")
+def activities() -> Response:
+    activity_id = request.args.get("activityId")
+    if not activity_id:
+        raise LRSError(400, "the activityId parameter is required")
+    row = db.get_db().execute("SELECT definition FROM lrs_activity WHERE id = ?", (activity_id,)).fetchone()
+    if row is None:
+        raise LRSError(404, "no statement mentions this activity")
+    activity: dict[str, Any] = {"objectType": "Activity", "id": activity_id}
+    definition = json.loads(row["definition"])
+    if definition:
+        activity["definition"] = definition
+    return jsonify(activity)
+
+
+@bp.get("/agents")
+def agents() -> Response:
+    agent = _agent_param(required=True)
+    person: dict[str, Any] = {"objectType": "Person"}
+    if agent.get("name"):
+        person["name"] = [agent["name"]]
+    for key in ("mbox", "mbox_sha1sum", "openid", "account"):
+        if key in agent:
+            person[key] = [agent[key]]
+    return jsonify(person)

@@ -1,0 +1,583 @@
+"""Attempts and their CMI data; crediting by the SCORM rules; statements into the outbox.
+
+An *attempt* is a learner's record of one launch (a SCO, an AU, an xAPI activity). Its CMI
+data is kept as the flat element → value map the player's LMS API script holds. The
+server recomputes completion, success and score from that data by the SCORM rules, and
+records what changed as xAPI statements (ADL's SCORM profile) in the outbox, in the same
+transaction as the data.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import sqlite3
+import uuid
+from typing import Any
+
+from player import db
+from player import statements as st
+
+MAX_CMI_BYTES = 1024 * 1024
+MAX_VALUE = 65536
+KEY = re.compile(r"^(cmi|adl)\.[A-Za-z0-9_.\-]{1,200}$")
+# Elements the LMS owns: never taken from the client.
+SERVER_OWNED = {
+    "scorm12": {
+        "cmi.core.student_id",
+        "cmi.core.student_name",
+        "cmi.core.credit",
+        "cmi.core.entry",
+        "cmi.core.total_time",
+        "cmi.core.lesson_mode",
+        "cmi.launch_data",
+        "cmi.comments_from_lms",
+        "cmi.student_data.mastery_score",
+        "cmi.student_data.max_time_allowed",
+        "cmi.student_data.time_limit_action",
+        "cmi.core.session_time",
+        "cmi.core.exit",
+    },
+    "scorm2004": {
+        "cmi.learner_id",
+        "cmi.learner_name",
+        "cmi.credit",
+        "cmi.entry",
+        "cmi.total_time",
+        "cmi.mode",
+        "cmi.launch_data",
+        "cmi.completion_threshold",
+        "cmi.scaled_passing_score",
+        "cmi.max_time_allowed",
+        "cmi.time_limit_action",
+        "cmi.session_time",
+        "cmi.exit",
+    },
+}
+
+
+class TrackingError(Exception):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+# ---------------------------------------------------------------------------------------------
+# Times
+
+
+def parse_timespan(value: str) -> float:
+    """Seconds in a SCORM 1.2 CMITimespan (HHHH:MM:SS.SS) or an ISO 8601 duration; 0 if unreadable."""
+    value = (value or "").strip()
+    match = re.match(r"^(\d{2,4}):(\d{2}):(\d{2}(?:\.\d{1,2})?)$", value)
+    if match:
+        return int(match.group(1)) * 3600 + int(match.group(2)) * 60 + float(match.group(3))
+    match = re.match(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$", value)
+    if match and value not in ("P", "PT") and not value.endswith("T"):
+        y, mo, d, h, mi, s = (float(g) if g else 0.0 for g in match.groups())
+        return ((y * 365 + mo * 30 + d) * 24 + h) * 3600 + mi * 60 + s
+    return 0.0
+
+
+def timespan12(seconds: float) -> str:
+    centis = int(round(seconds * 100))
+    hours, rest = divmod(centis, 360000)
+    return f"{min(hours, 9999):04d}:{rest // 6000:02d}:{(rest % 6000) // 100:02d}.{rest % 100:02d}"
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Crediting
+
+
+def credit(standard: str, cmi: dict[str, str], launch: dict[str, Any], finished: bool = False) -> dict[str, Any]:
+    """completion, success and score (scaled) of CMI data, by the rules of the package's standard."""
+    if standard == "scorm12":
+        status = cmi.get("cmi.core.lesson_status") or "not attempted"
+        raw = _float(cmi.get("cmi.core.score.raw"))
+        low, high = _float(cmi.get("cmi.core.score.min")), _float(cmi.get("cmi.core.score.max"))
+        mastery = launch.get("mastery_score")
+        if finished and status == "not attempted":
+            # RTE 1.2, cmi.core.lesson_status: a SCO that never sets it is 'completed' on LMSFinish.
+            status = "completed"
+        if mastery is not None and raw is not None and status != "not attempted":
+            # RTE 1.2: with a mastery score and a raw score, the LMS sets passed/failed (credit mode).
+            status = "passed" if raw >= mastery * 100 else "failed"
+        score = None
+        if raw is not None:
+            if low is not None and high is not None and high > low:
+                score = (raw - low) / (high - low)
+            else:
+                score = raw / 100
+        completion = {
+            "passed": "completed",
+            "failed": "completed",
+            "completed": "completed",
+            "incomplete": "incomplete",
+            "browsed": "incomplete",
+        }.get(status, "not attempted")
+        success = status if status in ("passed", "failed") else "unknown"
+        return {"completion": completion, "success": success, "score": score, "lesson_status": status}
+    completion = cmi.get("cmi.completion_status") or "unknown"
+    success = cmi.get("cmi.success_status") or "unknown"
+    threshold = launch.get("completion_threshold")
+    measure = _float(cmi.get("cmi.progress_measure"))
+    if threshold is not None:  # RTE 4.2.4.1: the threshold and progress measure decide
+        completion = "unknown" if measure is None else ("completed" if measure >= threshold else "incomplete")
+    scaled = _float(cmi.get("cmi.score.scaled"))
+    passing = launch.get("mastery_score")
+    if passing is not None:  # RTE 4.2.22: scaled_passing_score and score.scaled decide
+        success = "unknown" if scaled is None else ("passed" if scaled >= passing else "failed")
+    score = scaled
+    if score is None:
+        raw, low, high = (_float(cmi.get(f"cmi.score.{k}")) for k in ("raw", "min", "max"))
+        if raw is not None and low is not None and high is not None and high > low:
+            score = (raw - low) / (high - low)
+    if completion == "unknown" and finished and not cmi.get("cmi.completion_status"):
+        completion = "unknown"
+    return {"completion": completion, "success": success, "score": score}
+
+
+# ---------------------------------------------------------------------------------------------
+# Attempts
+
+
+def _attempt_iris(attempt: dict, launch: dict) -> tuple[str, str]:
+    return st.course_iri(attempt["package_identifier"]), st.launch_iri(
+        attempt["package_identifier"], attempt["launch_ident"], launch.get("kind", "sco")
+    )
+
+
+def _context(attempt: dict, launch: dict) -> dict:
+    course, _sco = _attempt_iris(attempt, launch)
+    return (
+        {
+            "registration": attempt["registration"],
+            "contextActivities": {
+                "grouping": [{"id": course, "objectType": "Activity"}],
+                "category": [{"id": st.SCORM_PROFILE, "objectType": "Activity"}],
+            },
+            "extensions": {"https://w3id.org/xapi/scorm/attempt": attempt["number"]},
+        }
+        if attempt["standard"].startswith("scorm")
+        else {
+            "registration": attempt["registration"],
+            "contextActivities": {"grouping": [{"id": course, "objectType": "Activity"}]},
+        }
+    )
+
+
+def _outbox(conn: sqlite3.Connection, body: dict) -> None:
+    conn.execute(
+        "INSERT INTO outbox(statement_id, statement, created_at) VALUES (?, ?, ?)",
+        (body["id"], json.dumps(body, ensure_ascii=False, separators=(",", ":")), db.now()),
+    )
+
+
+def latest_attempt(learner_id: int, package: dict, ident: str) -> dict | None:
+    row = (
+        db.get_db()
+        .execute(
+            "SELECT * FROM attempt WHERE learner_id = ? AND package_identifier = ? AND standard = ? "
+            "AND launch_ident = ? "
+            "ORDER BY number DESC LIMIT 1",
+            (learner_id, package["identifier"], package["standard"], ident),
+        )
+        .fetchone()
+    )
+    return dict(row) if row else None
+
+
+def open_attempt(learner: dict, package: dict, launch: dict) -> dict:
+    """Start a session on a launch: continue the attempt or begin a new one; returns it with `entry`.
+
+    A new attempt begins when the last one ended (Finish/Terminate) without cmi.exit=suspend.
+    """
+    with db.transaction() as conn:
+        last = latest_attempt(learner["id"], package, launch["ident"])
+        now = db.now()
+        session = secrets.token_urlsafe(12)
+        if last is None or (last["finished"] and last["exit"] != "suspend"):
+            number = 1 if last is None else last["number"] + 1
+            attempt_id = conn.execute(
+                "INSERT INTO attempt(learner_id, package_identifier, launch_ident, number, registration, standard, "
+                "session_id, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    learner["id"],
+                    package["identifier"],
+                    launch["ident"],
+                    number,
+                    str(uuid.uuid4()),
+                    package["standard"],
+                    session,
+                    now,
+                    now,
+                ),
+            ).lastrowid
+            entry = "ab-initio"
+        else:
+            attempt_id = last["id"]
+            # RTE: "resume" after cmi.exit=suspend; "" when a session left data without suspending
+            # (e.g. the browser closed before Finish); "ab-initio" when nothing was ever stored.
+            stored = last["cmi"] not in ("", "{}")
+            entry = "resume" if last["exit"] == "suspend" else ("" if stored or last["sessions"] else "ab-initio")
+            conn.execute(
+                "UPDATE attempt SET session_id = ?, seq = 0, finished = 0, updated_at = ? WHERE id = ?",
+                (session, now, attempt_id),
+            )
+        attempt = dict(conn.execute("SELECT * FROM attempt WHERE id = ?", (attempt_id,)).fetchone())
+        attempt["entry"] = entry
+        if package["standard"] in ("scorm12", "scorm2004"):
+            course, sco = _attempt_iris(attempt, launch)
+            verb = "resumed" if entry == "resume" else "initialized"
+            _outbox(
+                conn,
+                st.statement(
+                    verb, st.actor(learner), st.activity(sco, st.LESSON, launch["title"]), _context(attempt, launch)
+                ),
+            )
+        return attempt
+
+
+def initial_cmi(attempt: dict, learner: dict, launch: dict) -> dict[str, str]:
+    """The CMI data handed to the LMS API script at launch: stored data + what the LMS owns."""
+    stored: dict[str, str] = json.loads(attempt["cmi"] or "{}") if attempt["entry"] != "ab-initio" else {}
+    if attempt["standard"] == "scorm12":
+        cmi = {k: v for k, v in stored.items() if k not in SERVER_OWNED["scorm12"]}
+        cmi.setdefault("cmi.core.lesson_status", "not attempted")
+        cmi.update(
+            {
+                "cmi.core.student_id": learner["uuid"],
+                "cmi.core.student_name": learner["name"],
+                "cmi.core.credit": "credit",
+                "cmi.core.entry": attempt["entry"],
+                "cmi.core.lesson_mode": "normal",
+                "cmi.core.total_time": timespan12(attempt["total_seconds"]),
+                "cmi.launch_data": launch.get("launch_data") or "",
+                "cmi.comments_from_lms": "",
+            }
+        )
+        if launch.get("mastery_score") is not None:
+            cmi["cmi.student_data.mastery_score"] = f"{launch['mastery_score'] * 100:g}"
+        return cmi
+    cmi = {k: v for k, v in stored.items() if k not in SERVER_OWNED["scorm2004"]}
+    cmi.setdefault("cmi.completion_status", "unknown")
+    cmi.setdefault("cmi.success_status", "unknown")
+    cmi.update(
+        {
+            "cmi.learner_id": learner["uuid"],
+            "cmi.learner_name": learner["name"],
+            "cmi.credit": "credit",
+            "cmi.entry": attempt["entry"],
+            "cmi.mode": "normal",
+            "cmi.total_time": st.iso_duration(attempt["total_seconds"]),
+            "cmi.launch_data": launch.get("launch_data") or "",
+        }
+    )
+    if launch.get("completion_threshold") is not None:
+        cmi["cmi.completion_threshold"] = f"{launch['completion_threshold']:g}"
+    if launch.get("mastery_score") is not None:
+        cmi["cmi.scaled_passing_score"] = f"{launch['mastery_score']:g}"
+    return cmi
+
+
+def _check_cmi(cmi: Any) -> dict[str, str]:
+    if not isinstance(cmi, dict):
+        raise TrackingError("cmi must be an object")
+    clean = {}
+    for key, value in cmi.items():
+        if not isinstance(key, str) or not KEY.match(key):
+            raise TrackingError(f"bad CMI element name: {str(key)[:80]!r}")
+        if not isinstance(value, str) or len(value) > MAX_VALUE:
+            raise TrackingError(f"bad value for {key}")
+        clean[key] = value
+    return clean
+
+
+def _interactions(standard: str, cmi: dict[str, str]) -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    pattern = re.compile(r"^cmi\.interactions\.(\d+)\.(id|type|result|student_response|learner_response|description)$")
+    for key, value in cmi.items():
+        match = pattern.match(key)
+        if match:
+            found.setdefault(match.group(1), {})[match.group(2)] = value
+    return found
+
+
+def commit(attempt_id: int, learner: dict, payload: dict, launch: dict) -> dict[str, Any]:
+    """Store a commit (or the final Finish/Terminate) of the LMS API script."""
+    raw_size = len(json.dumps(payload))
+    if raw_size > MAX_CMI_BYTES:
+        raise TrackingError("the CMI data is too large", 413)
+    cmi = _check_cmi(payload.get("cmi"))
+    session, seq = str(payload.get("session", "")), payload.get("seq")
+    finished = bool(payload.get("finished"))
+    if not isinstance(seq, int) or seq < 1:
+        raise TrackingError("seq must be a positive integer")
+    with db.transaction() as conn:
+        row = conn.execute(
+            "SELECT * FROM attempt WHERE id = ? AND learner_id = ?", (attempt_id, learner["id"])
+        ).fetchone()
+        if row is None:
+            raise TrackingError("no such attempt for this learner", 404)
+        attempt = dict(row)
+        if session != attempt["session_id"]:
+            raise TrackingError("this session was replaced by a newer launch", 409)
+        if seq <= attempt["seq"]:
+            return {"ok": True, "duplicate": True}
+        standard = attempt["standard"]
+        old = json.loads(attempt["cmi"] or "{}")
+        owned = SERVER_OWNED[standard]
+        exit_key, time_key = (
+            ("cmi.core.exit", "cmi.core.session_time") if standard == "scorm12" else ("cmi.exit", "cmi.session_time")
+        )
+        exit_value = cmi.get(exit_key, "")
+        session_seconds = parse_timespan(cmi.get(time_key, ""))
+        keep = {k: v for k, v in cmi.items() if k not in owned}
+        before = credit(standard, old, launch)
+        after = credit(standard, keep, launch, finished=finished)
+        if standard == "scorm12":
+            keep["cmi.core.lesson_status"] = after["lesson_status"]
+        events = _events(attempt, launch, learner, old, keep, before, after)
+        total = attempt["total_seconds"]
+        if finished:
+            total += session_seconds
+            verb = "suspended" if exit_value == "suspend" else "terminated"
+            course, sco = _attempt_iris(attempt, launch)
+            events.append(
+                st.statement(
+                    verb,
+                    st.actor(learner),
+                    st.activity(sco, st.LESSON, launch["title"]),
+                    _context(attempt, launch),
+                    {"duration": st.iso_duration(session_seconds)},
+                )
+            )
+        conn.execute(
+            "UPDATE attempt SET cmi = ?, completion = ?, success = ?, score = ?, exit = ?, total_seconds = ?, "
+            "sessions = sessions + ?, finished = ?, seq = ?, updated_at = ? WHERE id = ?",
+            (
+                json.dumps(keep, ensure_ascii=False, separators=(",", ":")),
+                after["completion"],
+                after["success"],
+                after["score"],
+                exit_value if finished else attempt["exit"],
+                total,
+                1 if finished else 0,
+                1 if finished else 0,
+                seq,
+                db.now(),
+                attempt_id,
+            ),
+        )
+        for body in events:
+            _outbox(conn, body)
+    return {"ok": True, "completion": after["completion"], "success": after["success"], "score": after["score"]}
+
+
+def _events(attempt: dict, launch: dict, learner: dict, old: dict, new: dict, before: dict, after: dict) -> list[dict]:
+    course, sco = _attempt_iris(attempt, launch)
+    who, context = st.actor(learner), _context(attempt, launch)
+    obj = st.activity(sco, st.LESSON, launch["title"])
+    out = []
+    score = {}
+    if after["score"] is not None:
+        score["scaled"] = max(-1.0, min(1.0, round(after["score"], 4)))
+        prefix = "cmi.core.score." if attempt["standard"] == "scorm12" else "cmi.score."
+        raw, low, high = (_float(new.get(prefix + k)) for k in ("raw", "min", "max"))
+        if raw is not None and (low is None or raw >= low) and (high is None or raw <= high):
+            score["raw"] = raw
+            if low is not None:
+                score["min"] = low
+            if high is not None and (low is None or high >= low):
+                score["max"] = high
+    if after["score"] != before["score"] and score:
+        out.append(st.statement("scored", who, obj, context, {"score": score}))
+    if after["completion"] == "completed" and before["completion"] != "completed":
+        out.append(st.statement("completed", who, obj, context, {"completion": True}))
+    if after["success"] in ("passed", "failed") and after["success"] != before["success"]:
+        result: dict[str, Any] = {"success": after["success"] == "passed"}
+        if score:
+            result["score"] = score
+        out.append(st.statement(after["success"], who, obj, context, result))
+    old_answers, new_answers = _interactions(attempt["standard"], old), _interactions(attempt["standard"], new)
+    for index, item in sorted(new_answers.items(), key=lambda kv: int(kv[0])):
+        if old_answers.get(index) == item or not item.get("id"):
+            continue
+        response = item.get("learner_response", item.get("student_response"))
+        if response is None and "result" not in item:
+            continue
+        definition = {"interactionType": _interaction_type(item.get("type", ""))}
+        iri = f"{sco}/interactions/{st.quote(item['id'], safe='')}"
+        result = {}
+        if response is not None:
+            result["response"] = response
+        if item.get("result") in ("correct", "wrong", "incorrect"):
+            result["success"] = item["result"] == "correct"
+        ictx = dict(context)
+        ictx["contextActivities"] = dict(context["contextActivities"], parent=[{"id": sco, "objectType": "Activity"}])
+        out.append(
+            st.statement(
+                "responded",
+                who,
+                st.activity(iri, st.INTERACTION, item.get("description"), **definition),
+                ictx,
+                result or None,
+            )
+        )
+    return out
+
+
+def _interaction_type(kind: str) -> str:
+    known = (
+        "true-false",
+        "choice",
+        "fill-in",
+        "long-fill-in",
+        "matching",
+        "performance",
+        "sequencing",
+        "likert",
+        "numeric",
+        "other",
+    )
+    return kind if kind in known else "other"
+
+
+# ---------------------------------------------------------------------------------------------
+# Progress
+
+
+RANK = {"completed": 3, "incomplete": 2, "unknown": 1, "not attempted": 0}
+
+
+def best(attempts: list[dict]) -> dict | None:
+    """The attempt that counts for progress: completed before not, passed before failed, then score."""
+    if not attempts:
+        return None
+    return max(
+        attempts,
+        key=lambda a: (
+            RANK.get(a["completion"], 0),
+            {"passed": 2, "failed": 1}.get(a["success"], 0),
+            a["score"] if a["score"] is not None else -2,
+            a["updated_at"],
+        ),
+    )
+
+
+def progress(learner_id: int) -> list[dict]:
+    """Every package this learner touched (installed or not) with per-launch and overall status."""
+    conn = db.get_db()
+    attempts = [
+        dict(r) for r in conn.execute("SELECT * FROM attempt WHERE learner_id = ? ORDER BY updated_at", (learner_id,))
+    ]
+    by_package: dict[tuple[str, str], dict[str, list[dict]]] = {}
+    for a in attempts:
+        by_package.setdefault((a["package_identifier"], a["standard"]), {}).setdefault(a["launch_ident"], []).append(a)
+    out = []
+    for (identifier, standard), launches in by_package.items():
+        package = conn.execute(
+            "SELECT * FROM package WHERE identifier = ? AND standard = ?", (identifier, standard)
+        ).fetchone()
+        rows = (
+            [
+                dict(r)
+                for r in conn.execute("SELECT * FROM launch WHERE package_id = ? ORDER BY position", (package["id"],))
+            ]
+            if package
+            else []
+        )
+        items = []
+        for launch in rows or [{"ident": k, "title": k, "kind": "sco"} for k in launches]:
+            chosen = best(launches.get(launch["ident"], []))
+            items.append({"launch": launch, "attempt": chosen})
+        out.append(
+            {
+                "package": dict(package) if package else {"identifier": identifier, "title": identifier, "id": None},
+                "items": items,
+                **summary(items),
+            }
+        )
+    out.sort(
+        key=lambda p: max((i["attempt"]["updated_at"] for i in p["items"] if i["attempt"]), default=""), reverse=True
+    )
+    return out
+
+
+def summary(items: list[dict]) -> dict[str, Any]:
+    tracked = [i for i in items if i["launch"].get("kind") != "asset"] or items
+    done = [i for i in tracked if i["attempt"] and i["attempt"]["completion"] == "completed"]
+    successes = [i["attempt"]["success"] for i in tracked if i["attempt"] and i["attempt"]["success"] != "unknown"]
+    scores = [i["attempt"]["score"] for i in tracked if i["attempt"] and i["attempt"]["score"] is not None]
+    if "failed" in successes:
+        success = "failed"
+    elif successes and len(successes) == sum(
+        1 for i in tracked if i["attempt"] and i["attempt"]["success"] != "unknown"
+    ):
+        success = "passed"
+    else:
+        success = "unknown"
+    started = any(i["attempt"] for i in tracked)
+    completion = (
+        "completed" if tracked and len(done) == len(tracked) else ("incomplete" if started else "not attempted")
+    )
+    return {
+        "completion": completion,
+        "success": success,
+        "done": len(done),
+        "total": len(tracked),
+        "score": sum(scores) / len(scores) if scores else None,
+        "seconds": sum(i["attempt"]["total_seconds"] for i in items if i["attempt"]),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Statements from xAPI / cmi5 content (stored by the local LRS)
+
+
+def record_statement(conn: sqlite3.Connection, body: dict) -> None:
+    """Credit the attempt a content statement belongs to (by registration), and queue it for sync."""
+    _outbox(conn, body)
+    registration = (body.get("context") or {}).get("registration")
+    if not registration:
+        return
+    row = conn.execute("SELECT * FROM attempt WHERE registration = ?", (registration,)).fetchone()
+    if row is None or row["standard"] not in ("xapi", "cmi5"):
+        return
+    verb = (body.get("verb") or {}).get("id", "")
+    result = body.get("result") or {}
+    sets: dict[str, Any] = {}
+    if verb.endswith("/completed") or result.get("completion") is True:
+        sets["completion"] = "completed"
+    elif verb.endswith(("/initialized", "/launched", "/progressed")) and row["completion"] == "not attempted":
+        sets["completion"] = "incomplete"
+    if verb.endswith("/passed") or (result.get("success") is True and not verb.endswith(("/answered", "/responded"))):
+        sets["success"] = "passed"
+    elif (
+        (verb.endswith("/failed") or result.get("success") is False)
+        and row["success"] != "passed"
+        and not verb.endswith(("/answered", "/responded"))
+    ):
+        sets["success"] = "failed"
+    scaled = (result.get("score") or {}).get("scaled")
+    if isinstance(scaled, int | float) and verb.endswith(("/passed", "/failed", "/scored", "/completed")):
+        sets["score"] = float(scaled)
+    if verb.endswith(("/terminated", "/suspended")):
+        sets["finished"] = 1
+        sets["exit"] = "suspend" if verb.endswith("/suspended") else "normal"
+        duration = parse_timespan(result.get("duration", "")) if isinstance(result.get("duration"), str) else 0
+        sets["total_seconds"] = row["total_seconds"] + duration
+        sets["sessions"] = row["sessions"] + 1
+    if sets:
+        sets["updated_at"] = db.now()
+        conn.execute(
+            f"UPDATE attempt SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?", (*sets.values(), row["id"])
+        )
