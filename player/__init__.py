@@ -65,7 +65,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(data_dir)
     Path(app.config["LIBRARY_DIR"]).mkdir(parents=True, exist_ok=True)
 
-    from player import assets, auth, cmi5, db, i18n, learn, library, lrs, search, sync, views
+    from player import assets, auth, cmi5, db, i18n, learn, library, lrs, search, views
+    from player.gzip_requests import GunzipRequests
 
     db.init_app(app)
     i18n.init_app(app)
@@ -73,7 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for module in (assets, views, auth, library, learn, lrs, cmi5, search):
         app.register_blueprint(module.bp)
     _static_and_compression(app)
-    app.wsgi_app = sync.GunzipRequests(app.wsgi_app, max_bytes=lrs.MAX_BODY)  # gzip bodies of syncs
+    app.wsgi_app = GunzipRequests(app.wsgi_app, max_bytes=lrs.MAX_BODY)  # gzip bodies of syncs
     if app.config.get("TRAINER_PASSWORD"):
         with app.app_context():
             if not auth.trainer_exists():

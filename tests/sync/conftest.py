@@ -1,7 +1,7 @@
 """Fixtures of the sync tests: every server is started here, on 127.0.0.1, and stopped at teardown.
 
 - `hub`: our player app's /xapi/ (create_app, temp data) in a werkzeug thread, taking gzip bodies
-  (player.sync.GunzipRequests, as create_app will install it); `plain_hub`: the same as the
+  (player.gzip_requests.GunzipRequests, as create_app will install it); `plain_hub`: the same as the
   player is today, without gzip.
 - `ralph_lrs`: Ralph LRS (ralph-malph) on its file-system backend, one per session; tests tell
   their statements apart by id.

@@ -185,7 +185,7 @@ def free_port() -> int:
 
 def gzip_or_not(wsgi_app, gzip_bodies: bool):  # noqa: ANN001, ANN201
     """The hub with or without gzip request bodies, whether create_app installs GunzipRequests or not."""
-    from player.sync import GunzipRequests
+    from player.gzip_requests import GunzipRequests
 
     while isinstance(wsgi_app, GunzipRequests):
         wsgi_app = wsgi_app.app

@@ -14,8 +14,8 @@ import pytest
 from synckit import assert_exactly_once, basic, fill_outbox, id_counts
 
 from player import create_app, db
+from player.gzip_requests import GunzipRequests
 from player.sync import (
-    GunzipRequests,
     Retry,
     SyncError,
     equivalent,
