@@ -4,15 +4,22 @@ xAPI: the launch URL carries endpoint, auth, actor, registration and activity_id
 launch convention). cmi5: the LMS writes the LMS.LaunchData state document and a 'launched'
 statement, and the URL carries endpoint, fetch, actor, registration and activityId; the fetch
 URL hands out the auth token once (cmi5 §8.2).
+
+moveOn (cmi5 §13.1.4): after each statement of an AU (and after `launched`, for NotApplicable AUs),
+the player evaluates the moveOn rule of every AU of the course for the learner, and issues the
+LMS-defined `satisfied` statement (§9.3.9, object per §9.4) for each block and for the course whose
+AUs are all satisfied, once per learner. "My progress" counts an AU as done when its moveOn is met.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 import uuid
-from urllib.parse import urlencode
+from typing import Any
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, jsonify, request, url_for
 
@@ -27,6 +34,9 @@ MOVE_ON_EXT = "https://w3id.org/xapi/cmi5/context/extensions/moveon"
 MASTERY_EXT = "https://w3id.org/xapi/cmi5/context/extensions/masteryscore"
 LAUNCH_URL_EXT = "https://w3id.org/xapi/cmi5/context/extensions/launchurl"
 LAUNCH_PARAMS_EXT = "https://w3id.org/xapi/cmi5/context/extensions/launchparameters"
+SATISFIED = "https://w3id.org/xapi/adl/verbs/satisfied"
+COURSE_TYPE = "https://w3id.org/xapi/cmi5/activitytype/course"
+BLOCK_TYPE = "https://w3id.org/xapi/cmi5/activitytype/block"
 
 
 def _credential(learner: dict, attempt: dict, fetch: bool) -> tuple[str, str, str | None]:
@@ -74,7 +84,8 @@ def launch_url(package: dict, launch: dict, attempt: dict, learner: dict, src: s
 def _write_launch_data(package: dict, launch: dict, attempt: dict, learner: dict) -> None:
     session_id = str(uuid.uuid4())
     actor = st.actor(learner)
-    return_url = url_for("learn.course", package_id=package["id"])
+    # cmi5 §10.2.6: returnURL is where the AU sends the browser when it exits: an absolute URL.
+    return_url = request.host_url.rstrip("/") + url_for("learn.course", package_id=package["id"])
     context_template = {
         "contextActivities": {"grouping": [{"objectType": "Activity", "id": package["identifier"]}]},
         "extensions": {SESSION_EXT: session_id},
@@ -154,3 +165,122 @@ def fetch(token: str):
         conn.execute("UPDATE lrs_credential SET fetched = 1 WHERE key = ?", (row["key"],))
     auth = base64.b64encode(f"{row['key']}:{row['secret']}".encode()).decode()
     return jsonify({"auth-token": auth})
+
+
+# ---------------------------------------------------------------------------------------------
+# moveOn and the satisfied statement
+
+
+def move_on_met(move_on: str | None, completion: str, success: str) -> bool:
+    """cmi5 §13.1.4: is an AU's moveOn rule met by its completion and success? (default NotApplicable)"""
+    completed, passed = completion == "completed", success == "passed"
+    return {
+        "completed": completed,
+        "passed": passed,
+        "completedandpassed": completed and passed,
+        "completedorpassed": completed or passed,
+    }.get((move_on or "NotApplicable").lower(), True)  # a value outside the XSD's list counts as NotApplicable
+
+
+def au_satisfied(conn: Any, learner_id: int, identifier: str, launch: dict) -> bool:
+    """An AU is satisfied when any of the learner's attempts on it meets its moveOn rule."""
+    if move_on_met(launch.get("move_on"), "not attempted", "unknown"):  # NotApplicable: met from the start
+        return True
+    rows = conn.execute(
+        "SELECT completion, success FROM attempt WHERE learner_id = ? AND package_identifier = ? "
+        "AND standard = 'cmi5' AND launch_ident = ?",
+        (learner_id, identifier, launch["ident"]),
+    ).fetchall()
+    return any(move_on_met(launch.get("move_on"), r["completion"], r["success"]) for r in rows)
+
+
+def course_object_id(identifier: str) -> str:
+    """The LMS's own id of a course (§9.4: generated, never the publisher's id)."""
+    return f"urn:ruche:cmi5:course:{quote(identifier, safe='')}"
+
+
+def block_object_id(identifier: str, path: list[str]) -> str:
+    """The LMS's own id of a block, from the course and the titles of the blocks that lead to it."""
+    return course_object_id(identifier) + "/block/" + "/".join(quote(title, safe="") for title in path)
+
+
+def _already_satisfied(conn: Any, object_id: str, agent: str) -> bool:
+    return (
+        conn.execute(
+            "SELECT 1 FROM lrs_statement s "
+            "JOIN lrs_statement_activity a ON a.seq = s.seq AND a.related = 0 AND a.activity = ? "
+            "JOIN lrs_statement_agent g ON g.seq = s.seq AND g.related = 0 AND g.agent = ? "
+            "WHERE s.verb = ? AND s.voided = 0 LIMIT 1",
+            (object_id, agent, SATISFIED),
+        ).fetchone()
+        is not None
+    )
+
+
+def after_statement(conn: Any, attempt: dict, body: dict) -> list[str]:
+    """Called (inside the storing transaction) once a statement credited a cmi5 attempt.
+
+    Issues `satisfied` for each block and for the course whose AUs now all meet their moveOn
+    rule, unless this learner already has one for it. Returns the ids of the statements issued.
+    """
+    if (body.get("verb") or {}).get("id") == SATISFIED:
+        return []
+    package = conn.execute(
+        "SELECT * FROM package WHERE identifier = ? AND standard = 'cmi5'", (attempt["package_identifier"],)
+    ).fetchone()
+    learner = conn.execute("SELECT * FROM learner WHERE id = ?", (attempt["learner_id"],)).fetchone()
+    if package is None or learner is None:
+        return []
+    launches = [
+        dict(r, parents=json.loads(r["parents"] or "[]"))
+        for r in conn.execute("SELECT * FROM launch WHERE package_id = ? ORDER BY position", (package["id"],))
+    ]
+    this = next((la for la in launches if la["ident"] == attempt["launch_ident"]), None)
+    if this is None or not au_satisfied(conn, learner["id"], package["identifier"], this):
+        return []
+    done = {la["ident"]: au_satisfied(conn, learner["id"], package["identifier"], la) for la in launches}
+    targets = []
+    for depth in range(len(this["parents"]), 0, -1):  # the innermost block first, then its parents
+        path = this["parents"][:depth]
+        if all(done[la["ident"]] for la in launches if la["parents"][:depth] == path):
+            targets.append((block_object_id(package["identifier"], path), BLOCK_TYPE, path[-1]))
+    if all(done.values()):
+        targets.append((course_object_id(package["identifier"]), COURSE_TYPE, package["title"]))
+    actor = st.actor(dict(learner))
+    agent = lrs.agent_key(actor)
+    session = ((body.get("context") or {}).get("extensions") or {}).get(SESSION_EXT) or str(uuid.uuid4())
+    language = package["language"] if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", package["language"]) else "und"
+    issued = []
+    for object_id, kind, name in targets:
+        if _already_satisfied(conn, object_id, agent):
+            continue
+        statement = {
+            "id": str(uuid.uuid4()),
+            "actor": actor,
+            "verb": {"id": SATISFIED, "display": {"en-US": "satisfied"}},
+            "object": {
+                "objectType": "Activity",
+                "id": object_id,
+                "definition": {"type": kind, "name": {language: name}},
+            },
+            "timestamp": db.now(),
+            "context": {
+                "registration": attempt["registration"],
+                "contextActivities": {
+                    "grouping": [{"objectType": "Activity", "id": package["identifier"]}],
+                    "category": [{"objectType": "Activity", "id": CMI5_CATEGORY}],
+                },
+                "extensions": {SESSION_EXT: session},
+            },
+        }
+        issued += lrs.store_statements(
+            [statement],
+            {
+                "key": "player",
+                "learner_id": None,
+                "attempt_id": None,
+                "authority": lrs._authority_for("player"),
+                "outbox": True,
+            },
+        )
+    return issued

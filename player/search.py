@@ -241,9 +241,13 @@ def query(text: str, limit: int = 20) -> list[dict]:
         hits = searcher.search(parsed, limit=limit)
         hits.fragmenter = ContextFragmenter(maxchars=180, surround=60)
         hits.formatter = HtmlFormatter(tagname="mark", classname="", termclass="")
+        snippets: dict[str, Markup] = {}  # one course exported in several standards: the same text, highlighted once
         for hit in hits:
-            # the formatter escapes the text it highlights; the fallback is escaped here
-            snippet = Markup(hit.highlights("body", top=2) or escape(hit["body"][:180]))
+            body = hit["body"]
+            if body not in snippets:
+                # the formatter escapes the text it highlights; the fallback is escaped here
+                snippets[body] = Markup(hit.highlights("body", top=2) or escape(body[:180]))
+            snippet = snippets[body]
             results.append(
                 {
                     "package": int(hit["package"]),

@@ -498,7 +498,15 @@ def progress(learner_id: int) -> list[dict]:
         items = []
         for launch in rows or [{"ident": k, "title": k, "kind": "sco"} for k in launches]:
             chosen = best(launches.get(launch["ident"], []))
-            items.append({"launch": launch, "attempt": chosen})
+            item = {"launch": launch, "attempt": chosen}
+            if standard == "cmi5" and "move_on" in launch:  # an AU is done when its moveOn rule is met
+                from player.cmi5 import move_on_met
+
+                item["satisfied"] = move_on_met(launch["move_on"], "not attempted", "unknown") or any(
+                    move_on_met(launch["move_on"], a["completion"], a["success"])
+                    for a in launches.get(launch["ident"], [])
+                )
+            items.append(item)
         out.append(
             {
                 "package": dict(package) if package else {"identifier": identifier, "title": identifier, "id": None},
@@ -514,7 +522,7 @@ def progress(learner_id: int) -> list[dict]:
 
 def summary(items: list[dict]) -> dict[str, Any]:
     tracked = [i for i in items if i["launch"].get("kind") != "asset"] or items
-    done = [i for i in tracked if i["attempt"] and i["attempt"]["completion"] == "completed"]
+    done = [i for i in tracked if i.get("satisfied", bool(i["attempt"] and i["attempt"]["completion"] == "completed"))]
     successes = [i["attempt"]["success"] for i in tracked if i["attempt"] and i["attempt"]["success"] != "unknown"]
     scores = [i["attempt"]["score"] for i in tracked if i["attempt"] and i["attempt"]["score"] is not None]
     if "failed" in successes:
@@ -581,3 +589,7 @@ def record_statement(conn: sqlite3.Connection, body: dict) -> None:
         conn.execute(
             f"UPDATE attempt SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?", (*sets.values(), row["id"])
         )
+    if row["standard"] == "cmi5":  # moveOn → the LMS's satisfied statements (cmi5 §9.3.9)
+        from player import cmi5  # cmi5 imports lrs, which imports this module
+
+        cmi5.after_statement(conn, dict(row), body)
