@@ -36,6 +36,9 @@ from urllib.parse import quote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).parent))
+
+from figures import emit  # noqa: E402
 
 from packager.build import build  # noqa: E402
 
@@ -93,13 +96,6 @@ QUERIES = [
 ]
 
 
-def emit(name: str, value: float, unit: str, budget: float | None = None, **extra: object) -> None:
-    line: dict[str, object] = {"figure": name, "value": round(value, 3), "unit": unit}
-    if budget is not None:
-        line["budget"] = budget
-        line["ok"] = value <= budget
-    line.update(extra)
-    print(json.dumps(line, ensure_ascii=False), flush=True)
 
 
 def free_port() -> int:

@@ -6,7 +6,6 @@ Budgets are checked here, not in timed unit tests; ratios are measured within on
 from __future__ import annotations
 
 import gzip
-import json
 import subprocess
 import sys
 import tempfile
@@ -15,6 +14,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).parent))
+
+from figures import emit  # noqa: E402
 
 from packager.build import ALL_FORMATS, build  # noqa: E402
 from packager.bundle import runtime_files  # noqa: E402
@@ -24,13 +26,6 @@ PARAGRAPH = ("Les acteurs du développement des communautés se réunissent pour
              "choisir des priorités communes et suivre leurs progrès dans la durée. ") * 6
 
 
-def emit(name: str, value: float, unit: str, budget: float | None = None, **extra: object) -> None:
-    line: dict[str, object] = {"figure": name, "value": round(value, 4), "unit": unit}
-    if budget is not None:
-        line["budget"] = budget
-        line["ok"] = value <= budget
-    line.update(extra)
-    print(json.dumps(line, ensure_ascii=False), flush=True)
 
 
 def generated_course(root: Path, lessons: int) -> Path:

@@ -11,7 +11,6 @@ nothing to send ≤ 1 KB and one request; ≤ 100 wire bytes per statement in ba
 from __future__ import annotations
 
 import importlib.util
-import json
 import sys
 import tempfile
 import threading
@@ -20,8 +19,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(ROOT / "tests" / "sync"))
 
+from figures import emit  # noqa: E402
 from synckit import FaultProxy, HubProcess, RalphProcess, fill_outbox  # noqa: E402
 
 from player import db  # noqa: E402
@@ -31,13 +32,6 @@ EMPTY_BUDGET_BYTES = 1024
 PER_STATEMENT_BUDGET = 100
 
 
-def emit(name: str, value: float, unit: str, budget: float | None = None, **extra: object) -> None:
-    line: dict[str, object] = {"figure": name, "value": round(value, 2), "unit": unit}
-    if budget is not None:
-        line["budget"] = budget
-        line["ok"] = value <= budget
-    line.update(extra)
-    print(json.dumps(line, ensure_ascii=False), flush=True)
 
 
 def statement_bytes(path: Path) -> float:
