@@ -125,3 +125,14 @@ def import_file(app, path: Path):
 
     with app.app_context():
         return library.import_zip(path)
+
+
+def learner_in_browser(browser, url: str, name: str):
+    """A new browser context with a learner profile created through the real pages: (context, page)."""
+    context = browser.new_context(locale="fr-CA")
+    page = context.new_page()
+    page.goto(url + "learners")
+    page.fill("#name", name)
+    page.click("text=Créer mon profil")
+    page.wait_for_selector(f"text=Bonjour, {name}")
+    return context, page

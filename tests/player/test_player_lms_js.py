@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playerkit import CHROMIUM
+from playerkit import CHROMIUM, learner_in_browser
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium (/usr/bin/chromium) is absent")
 
@@ -134,14 +134,6 @@ EXPECTED_12 = {
 }
 
 
-def _learner(browser, url, name):
-    context = browser.new_context(locale="fr-CA")
-    page = context.new_page()
-    page.goto(url + "learners")
-    page.fill("#name", name)
-    page.click("text=Créer mon profil")
-    page.wait_for_selector(f"text=Bonjour, {name}")
-    return context, page
 
 
 def _play(page, url, course, lesson):
@@ -152,7 +144,7 @@ def _play(page, url, course, lesson):
 
 
 def test_scorm2004_data_model_rules(player_server, browser):
-    context, page = _learner(browser, player_server.url, "Chloé")
+    context, page = learner_in_browser(browser, player_server.url, "Chloé")
     _play(page, player_server.url, "Cours tiers deux SCO", "Deuxième partie")
     with page.expect_response(lambda r: r.url.endswith("/commit")):
         got = page.evaluate(CALLS_2004)
@@ -162,7 +154,7 @@ def test_scorm2004_data_model_rules(player_server, browser):
 
 def test_scorm12_data_model_rules_and_buffered_commits(player_server, browser):
     context, page = (
-        _learner(browser, player_server.url, "Chloé") if False else _learner(browser, player_server.url, "Chloé 12")
+        learner_in_browser(browser, player_server.url, "Chloé") if False else learner_in_browser(browser, player_server.url, "Chloé 12")
     )
     _play(page, player_server.url, "Cours tiers douze", "Leçon unique")
     got = page.evaluate(CALLS_12.replace("Chloé", "Chloé 12"))

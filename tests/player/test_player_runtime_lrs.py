@@ -11,27 +11,19 @@ from pathlib import Path
 
 import pytest
 from e2e.learner import Learner
-from playerkit import CHROMIUM
+from playerkit import CHROMIUM, learner_in_browser
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium (/usr/bin/chromium) is absent")
 
 GUIDE = "Guide de l'auteur Ruche"
 
 
-def _learner(browser, url: str, name: str):
-    context = browser.new_context(locale="fr-CA")
-    page = context.new_page()
-    page.goto(url + "learners")
-    page.fill("#name", name)
-    page.click("text=Créer mon profil")
-    page.wait_for_selector(f"text=Bonjour, {name}")
-    return context, page
 
 
 @pytest.mark.parametrize("standard", ["cmi5", "xAPI"])
 def test_ruche_package_reports_to_the_player_lrs(player_server, browser, standard):
     url = player_server.url
-    context, page = _learner(browser, url, f"Runtime {standard}")
+    context, page = learner_in_browser(browser, url, f"Runtime {standard}")
     try:
         page.goto(url)
         card = page.locator("li.card", has_text=GUIDE).filter(has_text=standard).first
