@@ -153,9 +153,7 @@ def test_scorm2004_data_model_rules(player_server, browser):
 
 
 def test_scorm12_data_model_rules_and_buffered_commits(player_server, browser):
-    context, page = (
-        learner_in_browser(browser, player_server.url, "Chloé") if False else learner_in_browser(browser, player_server.url, "Chloé 12")
-    )
+    context, page = learner_in_browser(browser, player_server.url, "Chloé 12")
     _play(page, player_server.url, "Cours tiers douze", "Leçon unique")
     got = page.evaluate(CALLS_12.replace("Chloé", "Chloé 12"))
     assert got == dict(EXPECTED_12, name=["Chloé 12", "0"])
