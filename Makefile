@@ -23,6 +23,7 @@ bench: $(STAMP)
 	bash scripts/test-deps.sh
 	$(PY) bench/run.py
 	$(PY) bench/sync_bench.py
+	$(PY) bench/updates_bench.py
 	$(PY) bench/player_bench.py
 
 play: $(STAMP)

@@ -51,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="ruche_session",
+        SESSION_COOKIE_SECURE=os.environ.get("RUCHE_SECURE_COOKIES") == "1",  # True behind HTTPS (docs/hub.md)
         LRS_KEY=None,  # basic-auth pair for other clients of /xapi/ (the hub, tests)
         LRS_SECRET=None,
         TRAINER_PASSWORD=None,  # sets the trainer password on first start when given
@@ -59,6 +60,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SYNC_KEY=None,  # with its basic-auth pair. Unset: $RUCHE_SYNC_ENDPOINT, _KEY, _SECRET
         SYNC_SECRET=None,
         SYNC_INTERVAL=60.0,  # seconds between looks at the outbox for the background sync
+        HUB=os.environ.get("RUCHE_HUB") == "1",  # hub mode: devices sync into this player (docs/hub.md)
+        HUB_UPSTREAM_ENDPOINT=None,  # hub: forward received statements there (else $RUCHE_HUB_UPSTREAM_*)
+        HUB_UPSTREAM_KEY=None,
+        HUB_UPSTREAM_SECRET=None,
+        LOGIN_MAX_FAILURES=5,  # wrong trainer passwords per client address …
+        LOGIN_WINDOW=900.0,  # … within this many seconds, then 429 until the window passes
     )
     app.config.update(config)
     if not app.config.get("SECRET_KEY"):
@@ -73,6 +80,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     for module in (assets, views, auth, library, learn, lrs, cmi5, search):
         app.register_blueprint(module.bp)
+    from player import updates
+
+    app.register_blueprint(updates.bp)  # /updates/: the packages this player publishes (docs/updates.md)
+    from player import dashboard, hub
+
+    app.register_blueprint(dashboard.bp)  # /dashboard/: learners' progress for trainers (docs/hub.md)
+    if app.config["HUB"]:
+        hub.init_app(app)
+        app.register_blueprint(hub.bp)  # /hub/: the device registry
     _static_and_compression(app)
     app.wsgi_app = GunzipRequests(app.wsgi_app, max_bytes=lrs.MAX_BODY)  # gzip bodies of syncs
     if app.config.get("TRAINER_PASSWORD"):

@@ -12,11 +12,26 @@ import hmac
 import ipaddress
 import re
 import secrets
+import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from player import db
@@ -198,10 +213,44 @@ def _is_loopback() -> bool:
         return False
 
 
+_LOGIN_LOCK = threading.Lock()
+
+
+def _login_failures() -> dict[str, list[float]]:
+    """Recent wrong passwords per client address (in memory: one server process per device)."""
+    return current_app.extensions.setdefault("ruche_login_failures", {})
+
+
+def login_wait() -> float:
+    """Seconds before this address may try a password again; 0 when it may now."""
+    window, limit = float(current_app.config["LOGIN_WINDOW"]), int(current_app.config["LOGIN_MAX_FAILURES"])
+    now, address = time.monotonic(), request.remote_addr or ""
+    with _LOGIN_LOCK:
+        failures = _login_failures()
+        recent = [t for t in failures.get(address, []) if now - t < window]
+        if recent:
+            failures[address] = recent
+        else:
+            failures.pop(address, None)
+        return window - (now - recent[0]) if len(recent) >= limit else 0.0
+
+
+def _note_login_failure() -> None:
+    with _LOGIN_LOCK:
+        _login_failures().setdefault(request.remote_addr or "", []).append(time.monotonic())
+
+
 @bp.route("/admin/login", methods=["GET", "POST"])
 def login():
     first_run = not trainer_exists()
     if request.method == "POST":
+        wait = login_wait()
+        if wait:  # a password guesser gets a few tries per window, even the right password waits
+            minutes = max(1, round(wait / 60))
+            flash(_("Trop d'essais de mot de passe : réessayez dans {n} min.", n=minutes), "error")
+            response = make_response(render_template("login.html", first_run=first_run, next=""), 429)
+            response.headers["Retry-After"] = str(int(wait) + 1)
+            return response
         password = request.form.get("password", "")
         if first_run:
             if not _is_loopback():
@@ -212,6 +261,7 @@ def login():
                 flash(str(exc), "error")
                 return redirect(url_for("auth.login"))
         elif not check_password_hash(db.get_setting("trainer_password") or "", password):
+            _note_login_failure()
             flash(_("Mot de passe incorrect."), "error")
             return render_template("login.html", first_run=False, next=request.form.get("next", "")), 403
         learner_id = session.get("learner_id")

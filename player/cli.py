@@ -1,4 +1,4 @@
-"""`python -m player serve|import|trainer-password|reindex|sync`: the player's command line."""
+"""`python -m player serve|import|trainer-password|reindex|sync|update`: the player's command line."""
 
 from __future__ import annotations
 
@@ -19,18 +19,23 @@ def _app(args: argparse.Namespace):  # noqa: ANN202
         config["DATA_DIR"] = args.data
     if getattr(args, "import_dir", None):
         config["IMPORT_DIRS"] = [str(Path(d).resolve()) for d in args.import_dir]
+    if getattr(args, "hub", False):
+        config["HUB"] = True
     return create_app(config)
 
 
 def serve(args: argparse.Namespace) -> int:
     from werkzeug.serving import make_server
 
-    from player import library, sync
+    from player import library, sync, updates
 
     app = _app(args)
     stop = threading.Event()
     if sync.start_background(app, stop):  # when SYNC_ENDPOINT / RUCHE_SYNC_ENDPOINT is set
         print(f"syncing to {sync.settings(app)[0]} in the background", flush=True)
+    # In hub mode SYNC_ENDPOINT is the upstream LRS, which publishes no /updates.
+    if not app.config.get("HUB") and updates.start_background(app, stop):
+        print(f"pulling content updates from {updates.settings(app)[0]}", flush=True)
     if app.config["IMPORT_DIRS"]:
         with app.app_context():  # import what is already there before the first request
             for folder in app.config["IMPORT_DIRS"]:
@@ -105,6 +110,13 @@ def sync_(args: argparse.Namespace) -> int:
     )
 
 
+def update_(args: argparse.Namespace) -> int:
+    from player import updates
+
+    return updates.run_command(_app(args), endpoint=args.endpoint, key=args.key, secret=args.secret,
+                               timeout=args.timeout)
+
+
 def run(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m player", description="Ruche offline player")
     parser.add_argument("--data", help="data folder (database, library, index); default: instance/ or $RUCHE_DATA")
@@ -113,6 +125,7 @@ def run(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
     p.add_argument("--import-dir", action="append", help="folder watched for package zips (repeatable)")
+    p.add_argument("--hub", action="store_true", help="hub mode: devices sync into this player (docs/hub.md)")
     p.set_defaults(func=serve)
     p = sub.add_parser("import", help="import package zips")
     p.add_argument("files", nargs="+")
@@ -131,5 +144,11 @@ def run(argv: list[str] | None = None) -> int:
     p.add_argument("--retry-refused", action="store_true", help="queue statements a remote refused again")
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=sync_)
+    p = sub.add_parser("update", help="pull new and changed packages from the hub (see docs/updates.md)")
+    p.add_argument("--endpoint", help="hub URL, e.g. http://hub:5000/updates (default: from SYNC_ENDPOINT)")
+    p.add_argument("--key", help="basic-auth key (default: SYNC_KEY / RUCHE_SYNC_KEY)")
+    p.add_argument("--secret", help="basic-auth secret (better: RUCHE_SYNC_SECRET in the environment)")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait on the network (default 30)")
+    p.set_defaults(func=update_)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -75,6 +75,15 @@ def authenticate() -> dict:
     ):
         return {"key": key, "learner_id": None, "attempt_id": None, "authority": _authority_for(key), "outbox": False}
     row = db.get_db().execute("SELECT * FROM lrs_credential WHERE key = ?", (key,)).fetchone()
+    if row is None and current_app.config.get("HUB"):
+        from player import hub  # hub mode: a registered device's token, checked on every request (docs/hub.md)
+
+        device = hub.check_device(key, secret)
+        if device is None:
+            raise LRSError(401, "unknown device, or a wrong or revoked token")
+        # With an upstream, received statements enter this hub's outbox, in the same transaction.
+        forward = hub.forwarding()
+        return {"key": key, "learner_id": None, "attempt_id": None, "authority": _authority_for(key), "outbox": forward}
     if row is None or not hmac.compare_digest(row["secret"], secret):
         raise LRSError(401, "unknown key or wrong secret")
     return {

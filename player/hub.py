@@ -1,0 +1,191 @@
+"""Hub mode: the devices that sync into this player, their revocable tokens, and forwarding upstream.
+
+A trainer registers a device by name and gets a token once; only its SHA-256 is stored. The
+device syncs with basic auth (key = its name, secret = the token), checked on every /xapi/
+request by `lrs.authenticate` through `check_device`. When an upstream LRS is set
+(HUB_UPSTREAM_ENDPOINT/KEY/SECRET or $RUCHE_HUB_UPSTREAM_*), it becomes this player's sync remote,
+so received statements go through the outbox and the existing sync forwards them exactly once.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from player import db
+from player.auth import is_trainer
+from player.i18n import _
+
+bp = Blueprint("hub", __name__, url_prefix="/hub")
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,59}$")
+RESERVED = {"player"}  # the authority name of launch credentials
+CONTACT_EVERY = timedelta(seconds=30)  # last_sync_at is written at most this often per device
+
+
+def enabled() -> bool:
+    return bool(current_app.config.get("HUB"))
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def forwarding(app: Flask | None = None) -> bool:
+    """True when received statements must enter the outbox (an upstream or sync remote is set)."""
+    from player import sync
+
+    return bool(sync.settings(app or current_app)[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# The registry
+
+
+def register(name: str) -> str:
+    """Register a device; returns its token (shown once). Raises ValueError with a message."""
+    name = name.strip()
+    reserved = RESERVED | {current_app.config.get("LRS_KEY") or ""}
+    if not NAME.match(name) or name in reserved:
+        raise ValueError(_("Nom d'appareil invalide : lettres, chiffres, point, tiret ou souligné (60 au plus)."))
+    token = secrets.token_urlsafe(32)
+    with db.transaction() as conn:
+        if conn.execute("SELECT 1 FROM hub_device WHERE name = ?", (name,)).fetchone():
+            raise ValueError(_("Cet appareil existe déjà."))
+        conn.execute(
+            "INSERT INTO hub_device(name, token_hash, created_at) VALUES (?, ?, ?)", (name, token_hash(token), db.now())
+        )
+    return token
+
+
+def new_token(device_id: int) -> tuple[str, str]:
+    """A fresh token for a device (the old one stops working); returns (name, token)."""
+    token = secrets.token_urlsafe(32)
+    with db.transaction() as conn:
+        row = conn.execute("SELECT name FROM hub_device WHERE id = ?", (device_id,)).fetchone()
+        if row is None:
+            raise KeyError(device_id)
+        conn.execute(
+            "UPDATE hub_device SET token_hash = ?, revoked_at = NULL WHERE id = ?", (token_hash(token), device_id)
+        )
+    return row["name"], token
+
+
+def revoke(device_id: int) -> None:
+    with db.transaction() as conn:
+        conn.execute("UPDATE hub_device SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (db.now(), device_id))
+
+
+def devices() -> list[dict[str, Any]]:
+    rows = db.get_db().execute("SELECT * FROM hub_device ORDER BY name COLLATE NOCASE").fetchall()
+    return [dict(r) for r in rows]
+
+
+def check_device(key: str, secret: str) -> dict[str, Any] | None:
+    """The device row when `key`/`secret` is a live device token, else None; notes the contact."""
+    row = db.get_db().execute("SELECT * FROM hub_device WHERE name = ?", (key,)).fetchone()
+    if row is None or row["revoked_at"] or not hmac.compare_digest(row["token_hash"], token_hash(secret)):
+        return None
+    now = db.now()
+    if not row["last_sync_at"] or _parse(row["last_sync_at"]) + CONTACT_EVERY < _parse(now):
+        with db.transaction() as conn:  # throttled: a sync of many batches costs one extra write, not one each
+            conn.execute("UPDATE hub_device SET last_sync_at = ? WHERE id = ?", (now, row["id"]))
+    return dict(row)
+
+
+def _parse(stamp: str) -> datetime:
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def _note_about() -> None:
+    """`GET /xapi/about` skips auth, but an empty sync is only that request: note the device's contact."""
+    if request.path != "/xapi/about" or not request.headers.get("Authorization", "").startswith("Basic "):
+        return
+    try:
+        pair = base64.b64decode(request.headers["Authorization"][6:], validate=True).decode()
+        key, _sep, secret = pair.partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return
+    check_device(key, secret)
+
+
+# ---------------------------------------------------------------------------------------------
+# Trainer pages
+
+
+@bp.before_request
+def trainer_only():  # noqa: ANN201
+    """Every page under /hub/ needs the trainer, whatever decorators a future view forgets."""
+    if not is_trainer():
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    return None
+
+
+def _page(token: tuple[str, str] | None = None, status: int = 200):  # noqa: ANN202
+    response = make_response(
+        render_template("hub_devices.html", devices=devices(), token=token, forwarding=forwarding()), status
+    )
+    response.headers["Cache-Control"] = "no-store"  # the page may hold a token
+    return response
+
+
+@bp.get("/devices")
+def device_list():  # noqa: ANN201
+    return _page()
+
+
+@bp.post("/devices")
+def device_new():  # noqa: ANN201
+    name = request.form.get("name", "")
+    try:
+        token = register(name)
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return _page(status=400)
+    return _page((name.strip(), token), status=201)
+
+
+@bp.post("/devices/<int:device_id>/revoke")
+def device_revoke(device_id: int):  # noqa: ANN201
+    revoke(device_id)
+    flash(_("Jeton révoqué : l'appareil ne peut plus synchroniser."))
+    return redirect(url_for("hub.device_list"))
+
+
+@bp.post("/devices/<int:device_id>/token")
+def device_token(device_id: int):  # noqa: ANN201
+    try:
+        token = new_token(device_id)
+    except KeyError:
+        abort(404)
+    return _page(token, status=201)
+
+
+def init_app(app: Flask) -> None:
+    """Hub settings: the upstream becomes the sync remote; device contacts on /xapi/about are noted."""
+    for name in ("ENDPOINT", "KEY", "SECRET"):
+        value = app.config.get(f"HUB_UPSTREAM_{name}") or os.environ.get(f"RUCHE_HUB_UPSTREAM_{name}")
+        app.config[f"HUB_UPSTREAM_{name}"] = value or None
+    if app.config["HUB_UPSTREAM_ENDPOINT"] and not app.config.get("SYNC_ENDPOINT"):
+        app.config["SYNC_ENDPOINT"] = app.config["HUB_UPSTREAM_ENDPOINT"]
+        app.config["SYNC_KEY"] = app.config["HUB_UPSTREAM_KEY"]
+        app.config["SYNC_SECRET"] = app.config["HUB_UPSTREAM_SECRET"]
+    app.before_request(_note_about)

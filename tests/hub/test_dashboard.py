@@ -1,0 +1,140 @@
+"""The trainer dashboard: progress per course and learner, questions, filters, CSV export, SVG chart."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from hubkit import basic, device_with_progress, register, statement
+
+from player import db, progress
+
+
+def _page(client, url="/dashboard/", **query):
+    """The page with no white space between tags (rows are easier to match)."""
+    return re.sub(r">\s+<", "><", client.get(url, query_string=query).get_data(as_text=True))
+
+
+def _send(hub, device_app, name, token):
+    """What a sync does: the device's outbox, posted to the hub with the device token."""
+    with device_app.app_context():
+        body = [json.loads(r[0]) for r in db.get_db().execute("SELECT statement FROM outbox ORDER BY id")]
+    response = hub.test_client().post("/xapi/statements", json=body, headers=basic(name, token))
+    assert response.status_code == 200, response.get_data(as_text=True)
+
+
+@pytest.fixture
+def seeded(tmp_path, hub, trainer):
+    tokens = {name: register(trainer, name) for name in ("portable-1", "portable-2")}
+    _send(hub, device_with_progress(tmp_path / "a"), "portable-1", tokens["portable-1"])
+    _send(hub, device_with_progress(tmp_path / "b", "Bruno", "60", "wrong"), "portable-2", tokens["portable-2"])
+    late = statement("8f0f3ad5-5d0a-4c55-9d4b-00000000aaaa", name="Chloé")
+    late["context"]["contextActivities"]["grouping"][0]["definition"] = {"name": {"fr": "Cours à distance"}}
+    assert (
+        hub.test_client()
+        .post("/xapi/statements", json=late, headers=basic("portable-2", tokens["portable-2"]))
+        .status_code
+        == 200
+    )
+    return trainer
+
+
+def test_progress_per_course_and_learner(seeded):
+    page = _page(seeded)
+    assert "Alice" in page and "Bruno" in page and "Chloé" in page
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>", page)
+    by_name = {r[1]: r for r in rows}
+    assert by_name["Alice"][2] == "portable-1" and by_name["Alice"][3] == "1 sur 1 (100 %)"
+    assert by_name["Alice"][4] == "90 %" and by_name["Bruno"][4] == "60 %"
+    assert "12 min" in page  # the session time of the lesson
+    assert "Cours à distance" in page  # a course name from the statements' activity definitions
+    assert "<svg" in page and "<script" not in page and "cdn" not in page.lower()
+    # success per question: Alice right, Bruno wrong
+    assert re.search(r"<td>q1</td><td>2</td><td>1</td><td>50 %</td>", page)
+    # last sync per device
+    assert re.search(r"<td>portable-1</td><td>\d{4}-\d\d-\d\d \d\d:\d\d</td><td>6</td>", page)
+
+
+def test_filters_are_query_parameters(seeded, hub):
+    with hub.app_context():
+        options = progress.options()
+    bruno = next(value for value, name in options["learners"] if name == "Bruno")
+    page = _page(seeded, **{"learner": bruno})
+    assert "<td>Bruno</td>" in page and "<td>Alice</td>" not in page
+    device = next(value for value, name in options["devices"] if name == "portable-1")
+    page = _page(seeded, **{"device": device})
+    assert "<td>Alice</td>" in page and "<td>Bruno</td>" not in page
+    page = _page(seeded, **{"start": "2020-01-15", "end": "2020-01-15"})
+    assert "<td>Chloé</td>" in page and "<td>Alice</td>" not in page
+    page = _page(seeded, **{"start": "2001-01-01", "end": "2001-01-02"})
+    assert "Aucune donnée pour ces filtres." in page
+    assert seeded.get("/dashboard/?start=nonsense&end=2020-02-31&device=x").status_code == 200
+    course = next(value for value, name in options["courses"] if name == "Cours à distance")
+    page = _page(seeded, **{"course": course})
+    assert "<td>Chloé</td>" in page and "<td>Alice</td>" not in page
+    assert "selected>Cours à distance</option>" in page
+
+
+def test_csv_export_of_the_filtered_table(seeded, hub):
+    with hub.app_context():
+        device = next(value for value, name in progress.options()["devices"] if name == "portable-2")
+    response = seeded.get("/dashboard/export.csv", query_string={"device": device})
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text[1:])))
+    assert sorted(r["Personne"] for r in rows) == ["Bruno", "Chloé"]
+    bruno = next(r for r in rows if r["Personne"] == "Bruno")
+    assert bruno["Score moyen (%)"] == "60" and bruno["Temps (min)"] == "12" and bruno["Appareil"] == "portable-2"
+    assert bruno["Leçons terminées"] == "1" and bruno["Échouées"] == "1"
+    english = seeded.get("/dashboard/export.csv?lang=en").get_data(as_text=True)
+    assert english.splitlines()[0].startswith("\ufeffCourses,Person,Device")
+
+
+def test_csv_cells_cannot_be_formulas(hub, trainer):
+    token = register(trainer, "portable-1")
+    body = statement("8f0f3ad5-5d0a-4c55-9d4b-00000000bbbb", name="=HYPERLINK(1)")
+    assert hub.test_client().post("/xapi/statements", json=body, headers=basic("portable-1", token)).status_code == 200
+    text = trainer.get("/dashboard/export.csv").get_data(as_text=True)
+    assert "'=HYPERLINK(1)" in text
+
+
+def test_svg_chart_is_cumulative_and_accessible():
+    with __import__("flask").Flask(__name__).test_request_context():
+        svg = progress.svg_chart([("2026-11-01", 2), ("2026-11-03", 5), ("2026-11-04", 6)], "Leçons <terminées>")
+        empty = progress.svg_chart([], "Rien")
+    tree = ET.fromstring(str(svg))
+    ns = "{http://www.w3.org/2000/svg}"
+    assert tree.get("role") == "img" and tree.find(ns + "title").text == "Leçons <terminées>"
+    assert "2026-11-03: 5" in tree.find(ns + "desc").text
+    assert len(tree.findall(ns + "circle")) == 3
+    points = [tuple(map(float, p.split(","))) for p in tree.find(ns + "polyline").get("points").split()]
+    ys = [y for _x, y in points]
+    assert ys == sorted(ys, reverse=True)  # never goes down: a cumulative count
+    xs = [x for x, _y in points]
+    assert xs == sorted(xs) and xs[0] == 48 and xs[-1] == 640 - 16
+    assert "<script" not in str(svg)
+    assert "Aucune donnée" in str(empty) and ET.fromstring(str(empty)).find(ns + "polyline") is None
+
+
+def test_timeline_counts_first_completions(seeded, hub):
+    with hub.app_context():
+        points = progress.timeline(progress.Filters())
+    assert points[0] == ("2020-01-15", 1) and points[-1][1] == 3  # Chloé then Alice and Bruno today
+
+
+def test_dashboard_in_english_and_on_a_device(tmp_path, seeded):
+    page = seeded.get("/dashboard/?lang=en").get_data(as_text=True)
+    assert "Progress per course and per person" in page and "Export as CSV" in page
+    device = device_with_progress(tmp_path / "own")  # a learner device: its own statements, no hub
+    client = device.test_client()
+    from hubkit import login
+
+    login(client)
+    page = client.get("/dashboard/").get_data(as_text=True)
+    assert "Alice" in page and "Cours tiers douze" in page and "1 sur 1 (100 %)" in page
