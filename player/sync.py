@@ -21,10 +21,7 @@ Standard library only (http.client): one persistent connection per run, byte cou
 
 from __future__ import annotations
 
-import base64
 import gzip as gziplib
-import http.client
-import io
 import json
 import logging
 import os
@@ -33,7 +30,6 @@ import sqlite3
 import sys
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,12 +38,11 @@ from typing import Any, TextIO
 from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 from player import db
+from player.remote import Auth, Client, Reply, TransportError
 
 log = logging.getLogger(__name__)
 
-XAPI_VERSION = "1.0.3"
 DEFAULT_BATCH = 250  # statements per POST; ~15 KB gzip-compressed, a few seconds on a slow line
-USER_AGENT = "ruche-sync/1"
 GZIP_MIN = 512  # smaller bodies go plain: gzip would save less than its own header
 GZIP_RECHECK = timedelta(days=7)  # a remote that refused gzip is offered it again after this
 RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
@@ -55,7 +50,6 @@ SPLITTABLE = {400, 409, 413, 422}  # about the statements themselves: split the 
 CONFLICT_ONE_BY_ONE = 8  # a 409 for this many statements or fewer: PUT each rather than halve again
 MAX_RETRY_AFTER = 300.0
 
-Auth = tuple[str, str] | str | None
 Progress = Callable[[int, int], None]
 
 
@@ -128,89 +122,12 @@ class SyncError(Exception):
     """A sync that cannot start (no endpoint, a bad URL)."""
 
 
-class _Transport(Exception):
-    """The network failed us: refused, reset, timed out, truncated, garbled."""
-
-
 class _Abort(Exception):
     """The run cannot go on (retries exhausted, credentials refused, not an LRS)."""
 
 
 class _Stopped(Exception):
     """The stop event was set."""
-
-
-# ---------------------------------------------------------------------------------------------
-# HTTP: one persistent connection, every byte counted
-
-
-@dataclass
-class _Counter:
-    out: int = 0
-    into: int = 0
-    requests: int = 0
-
-
-class _CountingRaw(io.RawIOBase):
-    def __init__(self, raw: io.RawIOBase, counter: _Counter) -> None:
-        self._raw, self._counter = raw, counter
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int | None:
-        n = self._raw.readinto(buffer)
-        if n:
-            self._counter.into += n
-        return n
-
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
-
-
-class _CountingSocket:
-    def __init__(self, sock: Any, counter: _Counter) -> None:
-        self._sock, self._counter = sock, counter
-
-    def sendall(self, data: bytes, *args: Any) -> None:
-        self._counter.out += len(data)
-        self._sock.sendall(data, *args)
-
-    def makefile(self, mode: str = "rb", *args: Any, **kwargs: Any) -> io.BufferedReader:
-        return io.BufferedReader(_CountingRaw(self._sock.makefile(mode, buffering=0), self._counter))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._sock, name)
-
-
-def _counting(cls: type[http.client.HTTPConnection]) -> type[http.client.HTTPConnection]:
-    class Counting(cls):  # type: ignore[misc, valid-type]
-        counter: _Counter
-
-        def connect(self) -> None:
-            super().connect()
-            self.sock = _CountingSocket(self.sock, self.counter)
-
-    return Counting
-
-
-_HTTP = _counting(http.client.HTTPConnection)
-_HTTPS = _counting(http.client.HTTPSConnection)
-
-
-@dataclass
-class _Reply:
-    status: int
-    reason: str
-    headers: dict[str, str]
-    body: bytes
-
-    def text(self, limit: int = 300) -> str:
-        return self.body[:limit].decode("utf-8", "replace").strip()
-
-    def json(self) -> Any:
-        return json.loads(self.body)
 
 
 def split_endpoint(endpoint: str, auth: Auth = None) -> tuple[str, Auth]:
@@ -224,89 +141,6 @@ def split_endpoint(endpoint: str, auth: Auth = None) -> tuple[str, Auth]:
     if parts.port:
         netloc += f":{parts.port}"
     return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", "")), auth
-
-
-def _authorization(auth: Auth) -> str | None:
-    if auth is None:
-        return None
-    if isinstance(auth, str):
-        if auth.startswith(("Basic ", "Bearer ")):
-            return auth
-        auth = tuple(auth.split(":", 1)) if ":" in auth else (auth, "")  # type: ignore[assignment]
-    key, secret = auth  # type: ignore[misc]
-    return "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode("ascii")
-
-
-class _Client:
-    """Requests to one LRS over one kept-alive connection; every failure becomes _Transport."""
-
-    def __init__(self, endpoint: str, auth: Auth, timeout: float) -> None:
-        parts = urlsplit(endpoint)
-        self.https = parts.scheme == "https"
-        self.host, self.port = parts.hostname or "", parts.port
-        self.base = parts.path.rstrip("/")
-        self.timeout = timeout
-        self.counter = _Counter()
-        self.conn: http.client.HTTPConnection | None = None
-        self.used = 0
-        self.headers = {"X-Experience-API-Version": XAPI_VERSION, "User-Agent": USER_AGENT}
-        authorization = _authorization(auth)
-        if authorization:
-            self.headers["Authorization"] = authorization
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-        self.conn, self.used = None, 0
-
-    def _connection(self) -> http.client.HTTPConnection:
-        if self.conn is None:
-            cls = _HTTPS if self.https else _HTTP
-            self.conn = cls(self.host, self.port, timeout=self.timeout)
-            self.conn.counter = self.counter  # type: ignore[attr-defined]
-        return self.conn
-
-    def request(self, method: str, target: str, body: bytes | None = None, headers: dict | None = None) -> _Reply:
-        for again in (False, True):
-            conn = self._connection()
-            reused = self.used > 0
-            try:
-                conn.putrequest(method, self.base + target, skip_accept_encoding=True)
-                for name, value in {**self.headers, **(headers or {})}.items():
-                    conn.putheader(name, value)
-                if body is not None:
-                    conn.putheader("Content-Length", str(len(body)))
-                self.counter.requests += 1
-                conn.endheaders(body)
-                response = conn.getresponse()
-                data = response.read()
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
-                self.close()
-                if reused and not again:  # the server closed an idle kept-alive connection: reconnect once
-                    continue
-                raise _Transport(_describe(exc)) from None
-            except (OSError, http.client.HTTPException) as exc:
-                self.close()
-                raise _Transport(_describe(exc)) from None
-            self.used += 1
-            if response.will_close:
-                self.close()
-            reply_headers = {k.lower(): v for k, v in response.getheaders()}
-            if reply_headers.get("content-encoding", "").lower() in ("gzip", "x-gzip") and data:
-                try:
-                    data = gziplib.decompress(data)
-                except (OSError, EOFError, zlib.error) as exc:
-                    raise _Transport(f"garbled gzip response: {exc}") from None
-            return _Reply(response.status, response.reason, reply_headers, data)
-        raise AssertionError("unreachable")
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError):
-        return "timed out"
-    if isinstance(exc, http.client.IncompleteRead):
-        return f"truncated response ({len(exc.partial)} bytes read)"
-    return f"{type(exc).__name__}: {exc}".rstrip(": ")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -454,7 +288,7 @@ class _Run:
         stop: threading.Event | None,
     ) -> None:
         self.conn, self.endpoint = conn, endpoint
-        self.client = _Client(endpoint, auth, timeout)
+        self.client = Client(endpoint, auth, timeout)
         self.batch_size = max(1, int(batch_size))
         self.progress, self.retry, self.stop = progress, retry, stop
         self.forced_gzip = gzip
@@ -598,8 +432,8 @@ class _Run:
         target: str,
         rows: list[_Row],
         body: bytes | None = None,
-        check: Callable[[_Reply], str | None] | None = None,
-    ) -> _Reply:
+        check: Callable[[Reply], str | None] | None = None,
+    ) -> Reply:
         """Send until the remote gives an answer that is not a transient failure (or attempts run out)."""
         failures = 0
         while True:
@@ -610,7 +444,7 @@ class _Run:
             wait = None
             try:
                 reply = self._send(method, target, body)
-            except _Transport as exc:
+            except TransportError as exc:
                 problem = str(exc)
             else:
                 problem = None
@@ -633,7 +467,7 @@ class _Run:
                 delay = max(delay, min(wait, MAX_RETRY_AFTER))
             self._sleep(delay)
 
-    def _send(self, method: str, target: str, body: bytes | None) -> _Reply:
+    def _send(self, method: str, target: str, body: bytes | None) -> Reply:
         """One request; a body goes gzip-compressed when the remote takes it (learned on the way)."""
         plain = {"Content-Type": "application/json"} if body is not None else {}
         if method == "POST":
@@ -659,7 +493,7 @@ class _Run:
         body = b"[" + b",".join(r.body for r in rows) + b"]"
         mine = {r.statement_id.lower() for r in rows}
 
-        def check(reply: _Reply) -> str | None:
+        def check(reply: Reply) -> str | None:
             if reply.status != 200:
                 return None
             try:
@@ -680,11 +514,11 @@ class _Run:
         else:
             self._refused(reply)
 
-    def _refused(self, reply: _Reply) -> None:
+    def _refused(self, reply: Reply) -> None:
         what = {401: "credentials refused", 403: "credentials refused", 404: "no xAPI statements resource here"}
         raise _Abort(f"HTTP {reply.status} {what.get(reply.status, reply.reason)}: {reply.text()}".rstrip(": "))
 
-    def _split(self, rows: list[_Row], reply: _Reply) -> None:
+    def _split(self, rows: list[_Row], reply: Reply) -> None:
         """A batch refused for what is in it: halve it until the culprits stand alone (or go one by one)."""
         trusted = self.acked_before or self.result.sent > 0
         if reply.status == 409 and len(rows) <= CONFLICT_ONE_BY_ONE:
@@ -770,7 +604,7 @@ class _Run:
             self.progress(self.result.sent + self.result.rejected, self.result.pending)
 
 
-def _retry_after(reply: _Reply) -> float | None:
+def _retry_after(reply: Reply) -> float | None:
     value = reply.headers.get("retry-after")
     if not value:
         return None
@@ -789,7 +623,7 @@ def _retry_after(reply: _Reply) -> float | None:
 # The API
 
 
-def check_remote(endpoint: str, auth: Auth = None, *, timeout: float = 10.0, client: _Client | None = None) -> Probe:
+def check_remote(endpoint: str, auth: Auth = None, *, timeout: float = 10.0, client: Client | None = None) -> Probe:
     """One small request (GET {endpoint}/about, credentials sent): does the remote answer?
 
     Any HTTP answer but 401/403/5xx means reachable: Ralph has no /about and answers 404, which
@@ -798,11 +632,11 @@ def check_remote(endpoint: str, auth: Auth = None, *, timeout: float = 10.0, cli
     own = client is None
     if client is None:
         endpoint, auth = split_endpoint(endpoint, auth)
-        client = _Client(endpoint, auth, timeout)
+        client = Client(endpoint, auth, timeout)
     before = client.counter.out + client.counter.into
     try:
         reply = client.request("GET", "/about")
-    except _Transport as exc:
+    except TransportError as exc:
         return Probe(False, error=f"the remote does not answer: {exc}", bytes=client.counter.out - before)
     finally:
         if own:

@@ -49,7 +49,7 @@ from typing import Any, TextIO
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, send_file
 
 from packager.packages import PackageError, read_package
-from player import db, lrs, sync
+from player import db, lrs, remote, sync
 
 log = logging.getLogger(__name__)
 
@@ -532,7 +532,7 @@ def settings(app: Any) -> tuple[str | None, sync.Auth]:
 class _Puller:
     def __init__(self, app: Flask, endpoint: str, auth: sync.Auth, timeout: float, retry: sync.Retry) -> None:
         self.app, self.retry, self.timeout = app, retry, timeout
-        self.client = sync._Client(endpoint, auth, timeout)
+        self.client = remote.Client(endpoint, auth, timeout)
         self.client.headers.pop("X-Experience-API-Version", None)  # not an xAPI exchange: 35 bytes saved
         self.client.headers["User-Agent"] = USER_AGENT
         self.result = UpdateResult()
@@ -543,13 +543,13 @@ class _Puller:
 
     # -- HTTP -----------------------------------------------------------------------------------
 
-    def _get(self, target: str, headers: dict[str, str] | None = None) -> sync._Reply:
+    def _get(self, target: str, headers: dict[str, str] | None = None) -> remote.Reply:
         """A small GET, retried with backoff on transport failures and transient answers."""
         failures = 0
         while True:
             try:
                 reply = self.client.request("GET", target, headers=headers)
-            except sync._Transport as exc:
+            except remote.TransportError as exc:
                 reply, error = None, str(exc)
             else:
                 if reply.status not in sync.RETRYABLE:
@@ -570,7 +570,7 @@ class _Puller:
                 headers.update({"Range": f"bytes={have}-", "If-Range": f'"{etag}"'})
             try:
                 status = self._stream(target, headers, part, have, size)
-            except sync._Transport as exc:
+            except remote.TransportError as exc:
                 failures += 1
                 if failures >= self.retry.attempts:
                     raise UpdateError(f"download of {target} failed: {exc}") from None
@@ -602,7 +602,7 @@ class _Puller:
             response = conn.getresponse()
         except (OSError, http.client.HTTPException) as exc:
             client.close()
-            raise sync._Transport(sync._describe(exc)) from None
+            raise remote.TransportError(remote.describe(exc)) from None
         if response.status not in (200, 206):
             try:
                 response.read()
@@ -615,7 +615,8 @@ class _Puller:
             match = re.match(r"bytes (\d+)-", response.getheader("Content-Range", ""))
             if not match or int(match.group(1)) != have:
                 client.close()
-                raise sync._Transport(f"the server answered Range {have}- with {response.getheader('Content-Range')}")
+                got = response.getheader("Content-Range")
+                raise remote.TransportError(f"the server answered Range {have}- with {got}")
             self.result.resumed += 1
         mode = "ab" if response.status == 206 else "wb"
         written = have if response.status == 206 else 0
@@ -635,10 +636,10 @@ class _Puller:
                 os.fsync(out.fileno())
         except (OSError, http.client.HTTPException) as exc:
             client.close()
-            raise sync._Transport(sync._describe(exc)) from None
+            raise remote.TransportError(remote.describe(exc)) from None
         if response.length:  # read(amt) returns b"" on a cut connection instead of raising: check
             client.close()
-            raise sync._Transport(f"truncated response ({response.length} bytes missing)")
+            raise remote.TransportError(f"truncated response ({response.length} bytes missing)")
         if response.will_close:
             client.close()
         return response.status
