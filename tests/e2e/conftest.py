@@ -189,7 +189,7 @@ def ralph(tmp_path_factory: pytest.TempPathFactory, server: E2EServer):
         "RALPH_BACKENDS__DATA__FS__DEFAULT_DIRECTORY_PATH": str(data),
     })
     log = open(home / "ralph.log", "wb")
-    proc = subprocess.Popen([sys.executable, str(HERE / "ralph_lrs.py"), str(port)], cwd=home,
+    proc = subprocess.Popen([sys.executable, str(HERE.parent / "ralph_server.py"), str(port)], cwd=home,
                             env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

@@ -260,7 +260,7 @@ class HubProcess:
 
 
 class RalphProcess:
-    """Ralph LRS (PyPI ralph-malph) on its file-system backend, appending (tests/sync/ralph_server.py)."""
+    """Ralph LRS (PyPI ralph-malph) on its file-system backend, appending (tests/ralph_server.py)."""
 
     USER, PASSWORD = "ruche-device", "ralph-secret"
 
@@ -296,7 +296,7 @@ class RalphProcess:
         )
         self.log = open(home / "ralph.log", "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [sys.executable, str(HERE / "ralph_server.py"), str(self.port)],
+            [sys.executable, str(HERE.parent / "ralph_server.py"), str(self.port)],
             cwd=home,
             env=env,
             stdout=self.log,

@@ -1,9 +1,10 @@
-"""Run Ralph LRS (PyPI `ralph-malph`) on its file-system backend for the end-to-end tests.
+"""Run Ralph LRS (PyPI `ralph-malph`) on its file-system backend for the e2e and sync tests.
 
-    python tests/e2e/ralph_lrs.py PORT
+    python tests/ralph_server.py PORT
 
 Configuration comes from the environment (RALPH_RUNSERVER_BACKEND=fs, RALPH_AUTH_FILE,
-RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH …; see conftest.py). One change to the stock
+RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH …; see tests/e2e/conftest.py and
+tests/sync/synckit.py). One change to the stock
 server: its file-system backend creates its JSON-lines file on the first write and refuses every
 later one (its default operation type is "create"); an LRS must accept statements all along,
 so this launcher makes it append instead.
