@@ -18,6 +18,7 @@ from typing import Any
 
 from player import db
 from player import statements as st
+from player.xapi_validate import INTERACTION_TYPES
 
 MAX_CMI_BYTES = 1024 * 1024
 MAX_VALUE = 65536
@@ -436,19 +437,7 @@ def _events(attempt: dict, launch: dict, learner: dict, old: dict, new: dict, be
 
 
 def _interaction_type(kind: str) -> str:
-    known = (
-        "true-false",
-        "choice",
-        "fill-in",
-        "long-fill-in",
-        "matching",
-        "performance",
-        "sequencing",
-        "likert",
-        "numeric",
-        "other",
-    )
-    return kind if kind in known else "other"
+    return kind if kind in INTERACTION_TYPES else "other"
 
 
 # ---------------------------------------------------------------------------------------------
