@@ -38,28 +38,40 @@ CREATE INDEX progress_fact_time ON progress_fact(timestamp);
 CREATE INDEX progress_fact_device ON progress_fact(device_id);
 
 
+-- The dashboard's fields of every statement this player holds: received (lrs) or its own (outbox).
+-- One projection, read by the triggers below and by the back-fill at the end.
+CREATE VIEW statement_fact AS
+SELECT source, statement_id,
+       COALESCE(json_extract(b, '$.actor.account.homePage') || '|' || json_extract(b, '$.actor.account.name'),
+                json_extract(b, '$.actor.mbox'), json_extract(b, '$.actor.mbox_sha1sum'),
+                json_extract(b, '$.actor.openid'), '') AS learner,
+       COALESCE(json_extract(b, '$.actor.name'), '') AS learner_name,
+       COALESCE(json_extract(b, '$.verb.id'), '') AS verb,
+       COALESCE(json_extract(b, '$.object.id'), '') AS activity,
+       json_extract(b, '$.object.definition.type') AS activity_type,
+       json_extract(b, '$.object.definition.name') AS activity_name,
+       COALESCE(json_extract(b, '$.context.contextActivities.grouping[0].id'),
+                json_extract(b, '$.context.contextActivities.parent[0].id'), json_extract(b, '$.object.id'), '')
+         AS course,
+       json_extract(b, '$.result.score.scaled') AS score,
+       json_extract(b, '$.result.success') AS success,
+       json_extract(b, '$.result.completion') AS completion,
+       json_extract(b, '$.result.duration') AS duration,
+       COALESCE(strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(b, '$.timestamp')), received) AS timestamp,
+       (SELECT id FROM hub_device WHERE name = json_extract(b, '$.authority.account.name')) AS device_id
+FROM (SELECT 'lrs' AS source, id AS statement_id, stored AS received, body AS b FROM lrs_statement
+      WHERE json_valid(body) AND voided = 0 AND voids IS NULL
+      UNION ALL
+      SELECT 'outbox', statement_id, created_at, statement FROM outbox
+      WHERE json_valid(statement) AND json_extract(statement, '$.verb.id') <> 'http://adlnet.gov/expapi/verbs/voided');
+
 CREATE TRIGGER progress_from_lrs AFTER INSERT ON lrs_statement
 WHEN json_valid(NEW.body) AND NEW.voids IS NULL
 BEGIN
   INSERT OR IGNORE INTO progress_fact
-  SELECT NEW.id,
-         COALESCE(json_extract(b, '$.actor.account.homePage') || '|' || json_extract(b, '$.actor.account.name'),
-                  json_extract(b, '$.actor.mbox'), json_extract(b, '$.actor.mbox_sha1sum'),
-                  json_extract(b, '$.actor.openid'), ''),
-         COALESCE(json_extract(b, '$.actor.name'), ''),
-         json_extract(b, '$.verb.id'),
-         COALESCE(json_extract(b, '$.object.id'), ''),
-         json_extract(b, '$.object.definition.type'),
-         json_extract(b, '$.object.definition.name'),
-         COALESCE(json_extract(b, '$.context.contextActivities.grouping[0].id'),
-                  json_extract(b, '$.context.contextActivities.parent[0].id'), json_extract(b, '$.object.id'), ''),
-         json_extract(b, '$.result.score.scaled'),
-         json_extract(b, '$.result.success'),
-         json_extract(b, '$.result.completion'),
-         json_extract(b, '$.result.duration'),
-         COALESCE(strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(b, '$.timestamp')), NEW.stored),
-         (SELECT id FROM hub_device WHERE name = json_extract(b, '$.authority.account.name'))
-  FROM (SELECT NEW.body AS b);
+  SELECT statement_id, learner, learner_name, verb, activity, activity_type, activity_name, course, score,
+         success, completion, duration, timestamp, device_id
+  FROM statement_fact WHERE source = 'lrs' AND statement_id = NEW.id;
   UPDATE hub_device SET statements = statements + 1, last_statement_at = NEW.stored
   WHERE name = json_extract(NEW.body, '$.authority.account.name');
 END;
@@ -68,25 +80,9 @@ CREATE TRIGGER progress_from_outbox AFTER INSERT ON outbox
 WHEN json_valid(NEW.statement)
 BEGIN
   INSERT OR IGNORE INTO progress_fact
-  SELECT NEW.statement_id,
-         COALESCE(json_extract(b, '$.actor.account.homePage') || '|' || json_extract(b, '$.actor.account.name'),
-                  json_extract(b, '$.actor.mbox'), json_extract(b, '$.actor.mbox_sha1sum'),
-                  json_extract(b, '$.actor.openid'), ''),
-         COALESCE(json_extract(b, '$.actor.name'), ''),
-         COALESCE(json_extract(b, '$.verb.id'), ''),
-         COALESCE(json_extract(b, '$.object.id'), ''),
-         json_extract(b, '$.object.definition.type'),
-         json_extract(b, '$.object.definition.name'),
-         COALESCE(json_extract(b, '$.context.contextActivities.grouping[0].id'),
-                  json_extract(b, '$.context.contextActivities.parent[0].id'), json_extract(b, '$.object.id'), ''),
-         json_extract(b, '$.result.score.scaled'),
-         json_extract(b, '$.result.success'),
-         json_extract(b, '$.result.completion'),
-         json_extract(b, '$.result.duration'),
-         COALESCE(strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(b, '$.timestamp')), NEW.created_at),
-         (SELECT id FROM hub_device WHERE name = json_extract(b, '$.authority.account.name'))
-  FROM (SELECT NEW.statement AS b)
-  WHERE json_extract(b, '$.verb.id') <> 'http://adlnet.gov/expapi/verbs/voided';
+  SELECT statement_id, learner, learner_name, verb, activity, activity_type, activity_name, course, score,
+         success, completion, duration, timestamp, device_id
+  FROM statement_fact WHERE source = 'outbox' AND statement_id = NEW.statement_id;
 END;
 
 CREATE TRIGGER progress_voided AFTER UPDATE OF voided ON lrs_statement
@@ -97,41 +93,6 @@ END;
 
 -- What was stored before this migration.
 INSERT OR IGNORE INTO progress_fact
-SELECT s.id,
-       COALESCE(json_extract(b, '$.actor.account.homePage') || '|' || json_extract(b, '$.actor.account.name'),
-                json_extract(b, '$.actor.mbox'), json_extract(b, '$.actor.mbox_sha1sum'),
-                json_extract(b, '$.actor.openid'), ''),
-       COALESCE(json_extract(b, '$.actor.name'), ''),
-       json_extract(b, '$.verb.id'),
-       COALESCE(json_extract(b, '$.object.id'), ''),
-       json_extract(b, '$.object.definition.type'),
-       json_extract(b, '$.object.definition.name'),
-       COALESCE(json_extract(b, '$.context.contextActivities.grouping[0].id'),
-                json_extract(b, '$.context.contextActivities.parent[0].id'), json_extract(b, '$.object.id'), ''),
-       json_extract(b, '$.result.score.scaled'),
-       json_extract(b, '$.result.success'),
-       json_extract(b, '$.result.completion'),
-       json_extract(b, '$.result.duration'),
-       COALESCE(strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(b, '$.timestamp')), s.stored),
-       NULL
-FROM (SELECT id, stored, body AS b FROM lrs_statement WHERE voided = 0 AND voids IS NULL AND json_valid(body)) s
-UNION ALL
-SELECT o.statement_id,
-       COALESCE(json_extract(b, '$.actor.account.homePage') || '|' || json_extract(b, '$.actor.account.name'),
-                json_extract(b, '$.actor.mbox'), json_extract(b, '$.actor.mbox_sha1sum'),
-                json_extract(b, '$.actor.openid'), ''),
-       COALESCE(json_extract(b, '$.actor.name'), ''),
-       COALESCE(json_extract(b, '$.verb.id'), ''),
-       COALESCE(json_extract(b, '$.object.id'), ''),
-       json_extract(b, '$.object.definition.type'),
-       json_extract(b, '$.object.definition.name'),
-       COALESCE(json_extract(b, '$.context.contextActivities.grouping[0].id'),
-                json_extract(b, '$.context.contextActivities.parent[0].id'), json_extract(b, '$.object.id'), ''),
-       json_extract(b, '$.result.score.scaled'),
-       json_extract(b, '$.result.success'),
-       json_extract(b, '$.result.completion'),
-       json_extract(b, '$.result.duration'),
-       COALESCE(strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(b, '$.timestamp')), o.created_at),
-       NULL
-FROM (SELECT statement_id, created_at, statement AS b FROM outbox WHERE json_valid(statement)) o
-WHERE json_extract(b, '$.verb.id') <> 'http://adlnet.gov/expapi/verbs/voided';
+SELECT statement_id, learner, learner_name, verb, activity, activity_type, activity_name, course, score,
+       success, completion, duration, timestamp, device_id
+FROM statement_fact;

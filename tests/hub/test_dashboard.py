@@ -138,3 +138,31 @@ def test_dashboard_in_english_and_on_a_device(tmp_path, seeded):
     login(client)
     page = client.get("/dashboard/").get_data(as_text=True)
     assert "Alice" in page and "Cours tiers douze" in page and "1 sur 1 (100 %)" in page
+
+
+def test_statements_stored_before_the_hub_migration_are_counted(tmp_path):
+    """The back-fill of 0004_hub.sql reads the same projection as the triggers."""
+    conn = db.connect(str(tmp_path / "old.sqlite3"))
+    conn.executescript(db.SCHEMA.read_text(encoding="utf-8") + "\nPRAGMA user_version=1;")
+    for number, path in db.migrations():
+        if number < 4:
+            conn.executescript(f"BEGIN;\n{path.read_text(encoding='utf-8')}\nPRAGMA user_version={number};\nCOMMIT;")
+    received = statement("11111111-1111-4111-8111-111111111111", name="Bea", score={"scaled": 0.5})
+    own = statement("22222222-2222-4222-8222-222222222222", name="Caro", verb="passed")
+    voiding = statement("33333333-3333-4333-8333-333333333333", verb="voided")
+    conn.execute("INSERT INTO lrs_statement (id, body, original, stored, verb) VALUES (?, ?, ?, ?, ?)",
+                 (received["id"], json.dumps(received), json.dumps(received), "2020-01-16T00:00:00Z",
+                  received["verb"]["id"]))
+    for body in (own, voiding):
+        conn.execute("INSERT INTO outbox (statement_id, statement, created_at) VALUES (?, ?, ?)",
+                     (body["id"], json.dumps(body), "2020-01-16T00:00:00Z"))
+    conn.commit()
+    db.migrate(conn)
+    rows = {r["statement_id"]: dict(r) for r in conn.execute("SELECT * FROM progress_fact")}
+    assert set(rows) == {received["id"], own["id"]}, "a voiding statement is no progress"
+    assert rows[received["id"]]["learner"] == "urn:ruche:device:x|Bea"
+    assert rows[received["id"]]["score"] == 0.5
+    assert rows[received["id"]]["course"] == "urn:ruche:package:cours"
+    assert rows[own["id"]]["verb"] == "http://adlnet.gov/expapi/verbs/passed"
+    assert rows[own["id"]]["timestamp"] == "2020-01-15T10:00:00.000Z"
+    conn.close()
