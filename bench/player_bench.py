@@ -37,8 +37,10 @@ from urllib.parse import quote, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(ROOT / "tests"))  # processes.stop_process
 
 from figures import emit  # noqa: E402
+from processes import stop_process  # noqa: E402
 
 from packager.build import build  # noqa: E402
 
@@ -154,13 +156,8 @@ class Server:
         raise RuntimeError("no VmRSS")
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)  # serve stops cleanly on Ctrl+C
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc:
+            stop_process(self.proc, sig=signal.SIGINT)  # serve stops cleanly on Ctrl+C
 
     @property
     def url(self) -> str:

@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from e2e_common import COURSES, FORMATS, HERE, SCORM_AGAIN  # noqa: E402
 from e2e_server import E2EServer, basic  # noqa: E402
+from processes import stop_process  # noqa: E402
 
 CHROMIUM = Path(os.environ.get("RUCHE_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -209,10 +210,6 @@ def ralph(tmp_path_factory: pytest.TempPathFactory, server: E2EServer):
     server.ralph_url = url
     yield Ralph(url, user, password, data)
     server.ralph_url = None
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_process(proc)
     log.close()
     shutil.rmtree(home, ignore_errors=True)

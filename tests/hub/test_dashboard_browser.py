@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from hubkit import TRAINER, device_with_progress
+from processes import stop_process
 
 from player import sync
 from player.sync import Retry
@@ -58,14 +59,7 @@ def hub_server(tmp_path: Path) -> Iterator[str]:
         assert url, "the hub did not start:\n" + "".join(lines)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
+        stop_process(proc)
 
 
 def test_trainer_login_csrf_and_progress_after_a_sync(hub_server, browser, tmp_path):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from playerkit import TRAINER, new_learner, scorm12_zip, scorm2004_zip
+from processes import stop_process
 
 from player import create_app
 
@@ -84,15 +85,8 @@ class Server:
         raise RuntimeError("the server did not start:\n" + "".join(lines))
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc and self.proc.stdout:
-            self.proc.stdout.close()
+        if self.proc:
+            stop_process(self.proc)
 
 
 @pytest.fixture(scope="session")

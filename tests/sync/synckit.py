@@ -24,7 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from player import db, tracking
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for processes.py (also when run alone)
+from processes import stop_process  # noqa: E402
+
+from player import db, tracking  # noqa: E402
 from player import statements as st
 
 HERE = Path(__file__).resolve().parent
@@ -248,15 +251,7 @@ class HubProcess:
         self.data = data
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc.stdout:
-            self.proc.stdout.close()
+        stop_process(self.proc)
 
 
 class RalphProcess:
@@ -332,13 +327,7 @@ class RalphProcess:
         return counts
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.log.close()
         shutil.rmtree(self.home, ignore_errors=True)
 
