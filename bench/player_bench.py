@@ -98,8 +98,6 @@ QUERIES = [
 ]
 
 
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

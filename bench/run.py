@@ -22,26 +22,28 @@ from packager.build import ALL_FORMATS, build  # noqa: E402
 from packager.bundle import runtime_files  # noqa: E402
 
 QUIET = {"progress": lambda _line: None}
-PARAGRAPH = ("Les acteurs du développement des communautés se réunissent pour partager un diagnostic, "
-             "choisir des priorités communes et suivre leurs progrès dans la durée. ") * 6
-
-
+PARAGRAPH = (
+    "Les acteurs du développement des communautés se réunissent pour partager un diagnostic, "
+    "choisir des priorités communes et suivre leurs progrès dans la durée. "
+) * 6
 
 
 def generated_course(root: Path, lessons: int) -> Path:
     folder = root / f"gen-{lessons}"
     folder.mkdir(parents=True)
     (folder / "course.md").write_text(
-        "---\nid: https://ruche.example.org/courses/gen\ntitle: Généré\nlanguage: fr\nversion: \"1.0.0\"\n"
+        '---\nid: https://ruche.example.org/courses/gen\ntitle: Généré\nlanguage: fr\nversion: "1.0.0"\n'
         "authors: [Bench]\nlicense: CC0\ndescription: Cours généré.\nobjectives: [Mesurer]\n"
         "duration: 60\nmastery_score: 80\nsources: [000_0b7e17aa29a5c061.txt]\n---\n\nIntroduction.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     for n in range(1, lessons + 1):
         (folder / f"{n:03d}-lecon-{n}.md").write_text(
             f"---\ntitle: Leçon {n}\nobjectives: [Lire]\nduration: 5\n---\n\n## Partie {n}\n\n{PARAGRAPH}\n\n"
             f"| a | b |\n|---|---|\n| {n} | {n * 2} |\n\n::: quiz\n? Combien font {n} et {n} ?\n"
             f"- (x) {2 * n}\n- ( ) {2 * n + 1}\n> {2 * n}.\n\n? Réponse {n}\n= {n}\n> {n}.\n:::\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
     return folder
 
 
@@ -56,16 +58,29 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "exports"
         seconds, report = timed_build(courses, out)
-        emit("cold_build_all_courses", seconds, "s", courses=len({r.course for r in report.built}),
-             packages=len(report.built))
+        emit(
+            "cold_build_all_courses",
+            seconds,
+            "s",
+            courses=len({r.course for r in report.built}),
+            packages=len(report.built),
+        )
         seconds, noop = timed_build(courses, out)
         assert not noop.built
         emit("noop_rebuild_in_process", seconds, "s", budget=0.2)
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "packager", "build", str(courses), str(out)], check=True,
-                       capture_output=True, cwd=ROOT)
-        emit("noop_rebuild_command", time.perf_counter() - started, "s",
-             note="whole `python -m packager build`, interpreter start included")
+        subprocess.run(
+            [sys.executable, "-m", "packager", "build", str(courses), str(out)],
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+        )
+        emit(
+            "noop_rebuild_command",
+            time.perf_counter() - started,
+            "s",
+            note="whole `python -m packager build`, interpreter start included",
+        )
         for r in report.built:
             emit(f"package_bytes.{r.course}.{r.format}", r.bytes, "B")
         for fmt in ALL_FORMATS:
@@ -85,8 +100,7 @@ def main() -> None:
             assert gen.ok, gen.errors[:3]
             timings[lessons] = seconds
             emit(f"build_generated_{lessons}_lessons", seconds, "s", per_lesson_ms=round(seconds / lessons * 1000, 2))
-        emit("build_ratio_500_vs_50_lessons", timings[500] / timings[50], "x",
-             note="10 is linear growth")
+        emit("build_ratio_500_vs_50_lessons", timings[500] / timings[50], "x", note="10 is linear growth")
 
 
 if __name__ == "__main__":

@@ -26,12 +26,10 @@ from figures import emit  # noqa: E402
 from synckit import FaultProxy, HubProcess, RalphProcess, fill_outbox  # noqa: E402
 
 from player import db  # noqa: E402
-from player.sync import DEFAULT_BATCH, sync  # noqa: E402
+from player.fleet.sync import DEFAULT_BATCH, sync  # noqa: E402
 
 EMPTY_BUDGET_BYTES = 1024
 PER_STATEMENT_BUDGET = 100
-
-
 
 
 def statement_bytes(path: Path) -> float:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packager.archive import read_comment, write_zip
+from packager.files import read_comment, write_zip
 from packager.cache import course_key, zip_comment
 from packager.errors import Issue, SourceError
 
@@ -51,8 +51,7 @@ def course_dirs(root: Path) -> list[Path]:
 def runtime_overhead(path: Path) -> int:
     """Compressed bytes the runtime and styles add to a package (beyond the course content)."""
     with zipfile.ZipFile(path) as handle:
-        return sum(i.compress_size + 30 + len(i.filename) for i in handle.infolist()
-                   if i.filename in RUNTIME_FILES)
+        return sum(i.compress_size + 30 + len(i.filename) for i in handle.infolist() if i.filename in RUNTIME_FILES)
 
 
 def _read_index(out: Path) -> dict:
@@ -80,8 +79,9 @@ def _up_to_date(out: Path, entry: dict, key: str, formats: Iterable[str]) -> boo
     return True
 
 
-def build_course(folder: Path, out: Path, formats: Iterable[str], key: str
-                 ) -> tuple[dict, list[PackageResult], list[Issue]]:
+def build_course(
+    folder: Path, out: Path, formats: Iterable[str], key: str
+) -> tuple[dict, list[PackageResult], list[Issue]]:
     """Build one course's packages in memory, then write each zip atomically."""
     from packager.formats import FORMATS
     from packager.lint import check_course
@@ -100,14 +100,26 @@ def build_course(folder: Path, out: Path, formats: Iterable[str], key: str
         path = out / f"{course.slug}-{course.version}-{fmt}.zip"
         size = write_zip(path, files, zip_comment(key, fmt))
         results.append(PackageResult(course.slug, fmt, path, size, runtime_overhead(path)))
-    meta = {"title": course.title, "description": course.description, "language": course.language,
-            "version": course.version, "duration": course.duration, "lessons": len(course.lessons),
-            "questions": len(course.questions), "sources": list(course.sources)}
+    meta = {
+        "title": course.title,
+        "description": course.description,
+        "language": course.language,
+        "version": course.version,
+        "duration": course.duration,
+        "lessons": len(course.lessons),
+        "questions": len(course.questions),
+        "sources": list(course.sources),
+    }
     return meta, results, [i for i in issues if i.severity == "warning"]
 
 
-def build(root: Path, out: Path, formats: Iterable[str] = ALL_FORMATS, force: bool = False,
-          progress: Callable[[str], None] = print) -> BuildReport:
+def build(
+    root: Path,
+    out: Path,
+    formats: Iterable[str] = ALL_FORMATS,
+    force: bool = False,
+    progress: Callable[[str], None] = print,
+) -> BuildReport:
     """Build every course under `root` into `out`, skipping courses whose inputs did not change."""
     formats = tuple(formats)
     out.mkdir(parents=True, exist_ok=True)
@@ -139,13 +151,13 @@ def build(root: Path, out: Path, formats: Iterable[str] = ALL_FORMATS, force: bo
         index[folder.name] = {"key": key, "files": {**entry.get("files", {}), **files}, "meta": meta}
         changed = True
         total = sum(r.bytes for r in results)
-        progress(f"{prefix}: {len(results)} packages, {total / 1024:.1f} KB "
-                 f"({time.perf_counter() - started:.2f} s)")
+        progress(f"{prefix}: {len(results)} packages, {total / 1024:.1f} KB ({time.perf_counter() - started:.2f} s)")
     if changed:
         known = {f.name for f in folders}
         index = {slug: entry for slug, entry in index.items() if slug in known}
         _write_atomic(out / INDEX, json.dumps(index, indent=1, sort_keys=True).encode())
         from packager.catalogue import write_catalogue
+
         write_catalogue(out, index)
     return report
 

@@ -14,11 +14,14 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 
 def render_catalogue(index: dict, language: str = "fr") -> bytes:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     courses = sorted(index.items(), key=lambda item: item[1]["meta"]["title"])
-    html = env.get_template("catalogue.html").render(courses=courses, t=strings_for(language),
-                                                     language=language)
+    html = env.get_template("catalogue.html").render(courses=courses, t=strings_for(language), language=language)
     return html.encode("utf-8")
 
 

@@ -19,22 +19,25 @@ def _build(args: argparse.Namespace) -> int:
     if report.built:
         print(size_table(report))
     if not report.ok:
-        print(f"build failed: {len(report.errors)} error(s); earlier exports were left as they were",
-              file=sys.stderr)
+        print(f"build failed: {len(report.errors)} error(s); earlier exports were left as they were", file=sys.stderr)
         return 1
     return 0
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m packager",
-                                     description="Ruche packager: Markdown courses → e-learning packages")
+    parser = argparse.ArgumentParser(
+        prog="python -m packager", description="Ruche packager: Markdown courses → e-learning packages"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="build every course into packages")
     b.add_argument("courses", nargs="?", default="courses", help="courses folder (default: courses)")
     b.add_argument("out", nargs="?", default="exports", help="output folder (default: exports)")
-    b.add_argument("--format", action="append",
-                   choices=["scorm12", "scorm2004", "xapi", "cmi5", "web"],
-                   help="only this format (repeatable)")
+    b.add_argument(
+        "--format",
+        action="append",
+        choices=["scorm12", "scorm2004", "xapi", "cmi5", "web"],
+        help="only this format (repeatable)",
+    )
     b.add_argument("--force", action="store_true", help="rebuild even unchanged courses")
     lint = sub.add_parser("lint", help="check course sources")
     lint.add_argument("paths", nargs="*", help="course folders or a folder of courses")

@@ -29,8 +29,7 @@ def garbled_lines(text: str, first_line: int = 1) -> list[tuple[int, str]]:
         suspects = SUSPECT.findall(line)
         doubled = DOUBLED.search(line)
         if len(suspects) >= 2 or doubled:
-            word = doubled.group(0) if doubled else next(
-                w for w in line.split() if SUSPECT.search(w))
+            word = doubled.group(0) if doubled else next(w for w in line.split() if SUSPECT.search(w))
             found.append((first_line + offset, word[:30]))
     return found
 
@@ -44,8 +43,15 @@ def _check_links(course: Course, path: Path, block: Markdown, issues: list[Issue
         if ref.kind == "link" and name.endswith(".md"):
             lesson = lessons.get(name)
             if lesson is None:
-                issues.append(Issue(path, ref.line, f"link to '{name}', which is not a lesson of this course",
-                                    "link to a lesson file name such as 02-suite.md", code="link"))
+                issues.append(
+                    Issue(
+                        path,
+                        ref.line,
+                        f"link to '{name}', which is not a lesson of this course",
+                        "link to a lesson file name such as 02-suite.md",
+                        code="link",
+                    )
+                )
                 continue
             _, _, fragment = ref.target.partition("#")
             if fragment:
@@ -54,10 +60,20 @@ def _check_links(course: Course, path: Path, block: Markdown, issues: list[Issue
                     if isinstance(b, Markdown):
                         defined |= markdown.anchors(b.text)
                 if fragment not in defined:
-                    hint = f"headings of {name}: " + ", ".join(sorted(defined)) if defined else \
-                        f"{name} has no heading to link to"
-                    issues.append(Issue(path, ref.line, f"link to '#{fragment}', which is not a "
-                                        f"heading of {name}", hint, code="link"))
+                    hint = (
+                        f"headings of {name}: " + ", ".join(sorted(defined))
+                        if defined
+                        else f"{name} has no heading to link to"
+                    )
+                    issues.append(
+                        Issue(
+                            path,
+                            ref.line,
+                            f"link to '#{fragment}', which is not a heading of {name}",
+                            hint,
+                            code="link",
+                        )
+                    )
 
 
 def check_course(course: Course) -> list[Issue]:
@@ -66,33 +82,66 @@ def check_course(course: Course) -> list[Issue]:
     for asset in course.assets:
         parts = Path(asset.path).parts
         if asset.path.startswith("/") or ".." in parts:
-            issues.append(Issue(asset.referrer, asset.line, f"'{asset.path}' points outside the course",
-                                "put the file in media/ and write media/<name>", code="media"))
+            issues.append(
+                Issue(
+                    asset.referrer,
+                    asset.line,
+                    f"'{asset.path}' points outside the course",
+                    "put the file in media/ and write media/<name>",
+                    code="media",
+                )
+            )
         elif not asset.source.is_file():
-            issues.append(Issue(asset.referrer, asset.line, f"missing file '{asset.path}'",
-                                "add it to the course folder or fix the path (case matters)",
-                                code="media"))
+            issues.append(
+                Issue(
+                    asset.referrer,
+                    asset.line,
+                    f"missing file '{asset.path}'",
+                    "add it to the course folder or fix the path (case matters)",
+                    code="media",
+                )
+            )
         elif asset.source.stat().st_size > MEDIA_WARN_BYTES:
             size = asset.source.stat().st_size // 1024
-            issues.append(Issue(asset.referrer, asset.line, f"'{asset.path}' weighs {size} KB",
-                                "shrink it: every byte is paid for by a learner on a slow line",
-                                severity="warning", code="media-size"))
+            issues.append(
+                Issue(
+                    asset.referrer,
+                    asset.line,
+                    f"'{asset.path}' weighs {size} KB",
+                    "shrink it: every byte is paid for by a learner on a slow line",
+                    severity="warning",
+                    code="media-size",
+                )
+            )
     texts = [(course.source_dir / "course.md", course.introduction)] + [
-        (lesson.source, block) for lesson in course.lessons for block in lesson.blocks
-        if isinstance(block, Markdown)]
+        (lesson.source, block) for lesson in course.lessons for block in lesson.blocks if isinstance(block, Markdown)
+    ]
     for path, block in texts:
         _check_links(course, path, block, issues)
     for lesson in course.lessons:
         has_text = any(isinstance(b, Markdown) and b.text.strip() for b in lesson.blocks)
         if not has_text and not lesson.quizzes:
-            issues.append(Issue(lesson.source, 1, "the lesson is empty",
-                                "write its text under the front-matter, or remove the file",
-                                code="empty"))
+            issues.append(
+                Issue(
+                    lesson.source,
+                    1,
+                    "the lesson is empty",
+                    "write its text under the front-matter, or remove the file",
+                    code="empty",
+                )
+            )
     sources = [course.source_dir / "course.md"] + [lesson.source for lesson in course.lessons]
     for path in sources:
         for line, word in garbled_lines(path.read_text(encoding="utf-8")):
-            issues.append(Issue(path, line, f"text garbled by PDF extraction: {word!r}",
-                                "retype the passage from its meaning in plain French", code="garbled"))
+            issues.append(
+                Issue(
+                    path,
+                    line,
+                    f"text garbled by PDF extraction: {word!r}",
+                    "retype the passage from its meaning in plain French",
+                    code="garbled",
+                )
+            )
     return issues
 
 

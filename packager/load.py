@@ -37,14 +37,17 @@ class Source:
         self.body, self.body_line = text, 1
         lines = text.splitlines()
         if not lines or lines[0].strip() != "---":
-            self._error(1, "the file does not start with front-matter",
-                        "begin the file with a line '---', the keys, then another '---'")
+            self._error(
+                1,
+                "the file does not start with front-matter",
+                "begin the file with a line '---', the keys, then another '---'",
+            )
             return
         end = next((i for i, ln in enumerate(lines[1:], 1) if ln.strip() in ("---", "...")), None)
         if end is None:
             self._error(1, "the front-matter is not closed", "add a line '---' after the last key")
             return
-        self.body = "\n".join(lines[end + 1:])
+        self.body = "\n".join(lines[end + 1 :])
         self.body_line = end + 2
         head = "\n".join(lines[1:end])
         try:
@@ -54,12 +57,18 @@ class Source:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 2 if mark else 1
             problem = getattr(exc, "problem", None) or "invalid YAML"
-            self._error(line, f"the front-matter is not valid YAML: {problem}",
-                        "check the indentation, and quote values that contain ': ' or start with '['")
+            self._error(
+                line,
+                f"the front-matter is not valid YAML: {problem}",
+                "check the indentation, and quote values that contain ': ' or start with '['",
+            )
             return
         if not isinstance(node, yaml.MappingNode) or not isinstance(meta, dict):
-            self._error(2, "the front-matter must be a list of 'key: value' lines",
-                        "write one 'key: value' per line between the two '---'")
+            self._error(
+                2,
+                "the front-matter must be a list of 'key: value' lines",
+                "write one 'key: value' per line between the two '---'",
+            )
             return
         self.meta = meta
         self.key_lines = {k.value: k.start_mark.line + 2 for k, _ in node.value}
@@ -73,8 +82,9 @@ class Source:
             return
         for key, line in self.key_lines.items():
             if key not in fields:
-                self._error(line, f"unknown key '{key}'",
-                            did_you_mean(key, list(fields)) or f"known keys: {', '.join(fields)}")
+                self._error(
+                    line, f"unknown key '{key}'", did_you_mean(key, list(fields)) or f"known keys: {', '.join(fields)}"
+                )
         for key, spec in fields.items():
             if key not in self.meta:
                 if spec.required:
@@ -82,8 +92,7 @@ class Source:
                 continue
             problem = spec.check(self.meta[key])
             if problem:
-                self._error(self.key_lines.get(key, 2), f"'{key}' {problem}",
-                            f"for example '{key}: {spec.example}'")
+                self._error(self.key_lines.get(key, 2), f"'{key}' {problem}", f"for example '{key}: {spec.example}'")
 
 
 def split_blocks(source: Source, lesson_number: int) -> list[Block]:
@@ -100,8 +109,7 @@ def split_blocks(source: Source, lesson_number: int) -> list[Block]:
         if quiz_lines is not None:
             if CLOSE.match(line.strip()):
                 quiz_id = f"l{lesson_number}-z{len([b for b in blocks if isinstance(b, Quiz)]) + 1}"
-                quiz, issues = parse_quiz(quiz_lines, quiz_title, quiz_line, quiz_id,
-                                          questions + 1, source.path)
+                quiz, issues = parse_quiz(quiz_lines, quiz_title, quiz_line, quiz_id, questions + 1, source.path)
                 source.issues.extend(issues)
                 if quiz:
                     blocks.append(quiz)
@@ -125,12 +133,26 @@ def split_blocks(source: Source, lesson_number: int) -> list[Block]:
             quiz_lines, quiz_title, quiz_line = [], opening["title"], number
             continue
         if not fence and CLOSE.match(line.strip()):
-            source.issues.append(Issue(source.path, number, "':::' closes no quiz",
-                                       "open the quiz with a line '::: quiz' before it", code="quiz"))
+            source.issues.append(
+                Issue(
+                    source.path,
+                    number,
+                    "':::' closes no quiz",
+                    "open the quiz with a line '::: quiz' before it",
+                    code="quiz",
+                )
+            )
         text.append(line)
     if quiz_lines is not None:
-        source.issues.append(Issue(source.path, quiz_line, "this quiz is never closed",
-                                   "add a line ':::' after its last answer", code="quiz"))
+        source.issues.append(
+            Issue(
+                source.path,
+                quiz_line,
+                "this quiz is never closed",
+                "add a line ':::' after its last answer",
+                code="quiz",
+            )
+        )
     if "".join(text).strip():
         blocks.append(Markdown("\n".join(text), text_start))
     return blocks
@@ -145,9 +167,15 @@ def lesson_files(folder: Path, course: Source) -> list[Path]:
         for name in listed:
             path = folder / name
             if not path.is_file():
-                course.issues.append(Issue(course.path, line, f"lesson file '{name}' does not exist",
-                                           did_you_mean(name, [p.name for p in folder.glob("*.md")])
-                                           or "list file names from this folder", code="lessons"))
+                course.issues.append(
+                    Issue(
+                        course.path,
+                        line,
+                        f"lesson file '{name}' does not exist",
+                        did_you_mean(name, [p.name for p in folder.glob("*.md")]) or "list file names from this folder",
+                        code="lessons",
+                    )
+                )
             else:
                 paths.append(path)
         return paths
@@ -157,15 +185,29 @@ def lesson_files(folder: Path, course: Source) -> list[Path]:
             continue
         match = LESSON_FILE.match(path.name)
         if not match:
-            course.issues.append(Issue(path, 1, f"'{path.name}' is not named like a lesson",
-                                       "name lessons NN-slug.md, e.g. 01-introduction.md", code="lessons"))
+            course.issues.append(
+                Issue(
+                    path,
+                    1,
+                    f"'{path.name}' is not named like a lesson",
+                    "name lessons NN-slug.md, e.g. 01-introduction.md",
+                    code="lessons",
+                )
+            )
             continue
         found.append((int(match["n"]), path))
     numbers = [n for n, _ in found]
     for n, path in found:
         if numbers.count(n) > 1:
-            course.issues.append(Issue(path, 1, f"two lessons share the number {n:02d}",
-                                       "give each lesson its own NN- prefix", code="lessons"))
+            course.issues.append(
+                Issue(
+                    path,
+                    1,
+                    f"two lessons share the number {n:02d}",
+                    "give each lesson its own NN- prefix",
+                    code="lessons",
+                )
+            )
     return [p for _, p in sorted(found)]
 
 
@@ -175,12 +217,28 @@ def load_course(folder: Path) -> Course:
     course_file = folder / "course.md"
     issues: list[Issue] = []
     if not SLUG.match(folder.name):
-        issues.append(Issue(folder, 1, f"the folder name '{folder.name}' is not a valid course slug",
-                            "use lower-case letters, digits and hyphens, e.g. mon-cours", code="slug"))
+        issues.append(
+            Issue(
+                folder,
+                1,
+                f"the folder name '{folder.name}' is not a valid course slug",
+                "use lower-case letters, digits and hyphens, e.g. mon-cours",
+                code="slug",
+            )
+        )
     if not course_file.is_file():
-        raise SourceError(issues + [Issue(course_file, 1, "course.md is missing",
-                                          "create it, or run 'python -m packager new <slug>'",
-                                          code="course")])
+        raise SourceError(
+            issues
+            + [
+                Issue(
+                    course_file,
+                    1,
+                    "course.md is missing",
+                    "create it, or run 'python -m packager new <slug>'",
+                    code="course",
+                )
+            ]
+        )
     head = Source(course_file)
     head.check(COURSE_FIELDS)
     lessons = []
@@ -194,25 +252,44 @@ def load_course(folder: Path) -> Course:
         issues.extend(source.issues)
         if source.issues:
             continue
-        lessons.append(Lesson(f"l{number}", meta["title"], path, tuple(meta["objectives"]),
-                              meta["duration"], tuple(blocks), slug))
+        lessons.append(
+            Lesson(f"l{number}", meta["title"], path, tuple(meta["objectives"]), meta["duration"], tuple(blocks), slug)
+        )
     if not lessons and not head.issues and not issues:
-        issues.append(Issue(course_file, 1, "the course has no lesson",
-                            "add a file 01-premiere-lecon.md next to course.md", code="lessons"))
+        issues.append(
+            Issue(
+                course_file,
+                1,
+                "the course has no lesson",
+                "add a file 01-premiere-lecon.md next to course.md",
+                code="lessons",
+            )
+        )
     issues = head.issues + issues
     if issues:
         raise SourceError(issues)
     m = head.meta
     introduction = Markdown(head.body, head.body_line)
     return Course(
-        slug=folder.name, id=m["id"], title=m["title"], language=m["language"],
-        version=str(m["version"]), authors=tuple(m["authors"]), license=m["license"],
-        description=m["description"], objectives=tuple(m["objectives"]), duration=m["duration"],
-        mastery_score=int(m["mastery_score"]), sources=tuple(m["sources"]),
-        introduction=introduction, lessons=tuple(lessons),
-        assets=collect_assets(folder, [(course_file, introduction)] + [
-            (lesson.source, block) for lesson in lessons for block in lesson.blocks
-            if isinstance(block, Markdown)]),
+        slug=folder.name,
+        id=m["id"],
+        title=m["title"],
+        language=m["language"],
+        version=str(m["version"]),
+        authors=tuple(m["authors"]),
+        license=m["license"],
+        description=m["description"],
+        objectives=tuple(m["objectives"]),
+        duration=m["duration"],
+        mastery_score=int(m["mastery_score"]),
+        sources=tuple(m["sources"]),
+        introduction=introduction,
+        lessons=tuple(lessons),
+        assets=collect_assets(
+            folder,
+            [(course_file, introduction)]
+            + [(lesson.source, block) for lesson in lessons for block in lesson.blocks if isinstance(block, Markdown)],
+        ),
         source_dir=folder,
     )
 

@@ -31,8 +31,10 @@ class Reference:
 def is_local(target: str) -> bool:
     """A target inside the course (not a web address, a mail link or a same-page anchor)."""
     lowered = target.lower()
-    return not (lowered.startswith(("http://", "https://", "mailto:", "tel:", "//", "#", "data:"))
-                or ":" in lowered.split("/")[0])
+    return not (
+        lowered.startswith(("http://", "https://", "mailto:", "tel:", "//", "#", "data:"))
+        or ":" in lowered.split("/")[0]
+    )
 
 
 def _anchors(state: Any) -> None:
@@ -56,7 +58,7 @@ def _render_link(self: Any, tokens: list[Token], idx: int, options: Any, env: di
         target = mapper(href)
         if target is None:
             depth = 0
-            for later in tokens[idx + 1:]:
+            for later in tokens[idx + 1 :]:
                 if later.type == "link_open":
                     depth += 1
                 elif later.type == "link_close":

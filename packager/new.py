@@ -45,8 +45,7 @@ Le texte de la leçon, en Markdown. Voir le guide : docs/authoring.md.
 
 def main(slug: str, root: Path) -> int:
     if not SLUG.match(slug):
-        print(f"'{slug}' is not a valid slug: use lower-case letters, digits and hyphens",
-              file=sys.stderr)
+        print(f"'{slug}' is not a valid slug: use lower-case letters, digits and hyphens", file=sys.stderr)
         return 2
     folder = root / slug
     if folder.exists():

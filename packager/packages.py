@@ -82,6 +82,9 @@ class Launch:
     visible: bool = True
     completion_threshold: float | None = None
     launch_method: str | None = None
+    # The activity IRI the package names this launch with (cmi5 AU id, xAPI activity id, or the IRI
+    # a SCORM item declares in its metadata); None when it names none: the player then derives one.
+    iri: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,9 @@ class Package:
     launches: tuple[Launch, ...]
     files: tuple[str, ...]
     manifest: str = "imsmanifest.xml"
+    # The course activity IRI the package declares (cmi5 course id, tincan course activity, or a SCORM
+    # manifest's LOM identifier in the URI catalog); None when it declares none.
+    course_iri: str | None = None
     details: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 

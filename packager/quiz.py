@@ -34,7 +34,11 @@ class _Draft:
 
 
 def parse_quiz(
-    lines: list[tuple[int, str]], title: str, open_line: int, quiz_id: str, first_number: int,
+    lines: list[tuple[int, str]],
+    title: str,
+    open_line: int,
+    quiz_id: str,
+    first_number: int,
     path: Path,
 ) -> tuple[Quiz | None, list[Issue]]:
     """Parse the lines between `::: quiz` and `:::`; `first_number` numbers questions in the lesson."""
@@ -59,17 +63,26 @@ def parse_quiz(
             if match and match["key"] in OPTIONS:
                 value = match["value"].strip()
                 if not value.isdigit() or (match["key"] == "mastery_score" and int(value) > 100):
-                    err(number, f"{match['key']} must be a whole number"
+                    err(
+                        number,
+                        f"{match['key']} must be a whole number"
                         + (" from 0 to 100" if match["key"] == "mastery_score" else ""),
-                        f"write for example '{match['key']}: 80'")
+                        f"write for example '{match['key']}: 80'",
+                    )
                 else:
                     options[match["key"]] = int(value)
             elif match:
-                err(number, f"unknown quiz setting '{match['key']}'",
-                    did_you_mean(match["key"], list(OPTIONS)) or f"known settings: {', '.join(OPTIONS)}")
+                err(
+                    number,
+                    f"unknown quiz setting '{match['key']}'",
+                    did_you_mean(match["key"], list(OPTIONS)) or f"known settings: {', '.join(OPTIONS)}",
+                )
             else:
-                err(number, "a quiz must start with a question line '? …'",
-                    "write the question on a line that starts with '? '")
+                err(
+                    number,
+                    "a quiz must start with a question line '? …'",
+                    "write the question on a line that starts with '? '",
+                )
             continue
         q = drafts[-1]
         if stripped.startswith(">"):
@@ -98,8 +111,11 @@ def parse_quiz(
             if not q.answers:
                 err(number, "no accepted answer after '='", "write '= réponse | autre réponse'")
             continue
-        err(number, f"unexpected line in a quiz: {stripped[:40]!r}",
-            "answers start with '- ( )', '- [ ]' or '= ', feedback with '>'; close the quiz with ':::'")
+        err(
+            number,
+            f"unexpected line in a quiz: {stripped[:40]!r}",
+            "answers start with '- ( )', '- [ ]' or '= ', feedback with '>'; close the quiz with ':::'",
+        )
 
     questions = []
     for index, draft in enumerate(drafts):
@@ -110,8 +126,14 @@ def parse_quiz(
         err(open_line, "this quiz has no question", "add a line '? question' and its answers")
     if issues:
         return None, issues
-    return Quiz(quiz_id, title.strip(), open_line, tuple(questions),
-                options.get("mastery_score"), options.get("max_attempts", 0)), []
+    return Quiz(
+        quiz_id,
+        title.strip(),
+        open_line,
+        tuple(questions),
+        options.get("mastery_score"),
+        options.get("max_attempts", 0),
+    ), []
 
 
 def _finish(d: _Draft, qid: str, err) -> Question | None:
@@ -120,24 +142,27 @@ def _finish(d: _Draft, qid: str, err) -> Question | None:
         err(d.line, "the question has no text", "write the question after '? '")
         return None
     if d.choices and d.answers:
-        err(d.answer_line, "a question has either choices or a text answer, not both",
-            "split it into two questions")
+        err(d.answer_line, "a question has either choices or a text answer, not both", "split it into two questions")
         return None
     if d.answers:
         if not explanation and not d.answer_feedback:
-            err(d.line, "the question has no feedback",
-                "add an explanation line '> …' after the answer")
+            err(d.line, "the question has no feedback", "add an explanation line '> …' after the answer")
             return None
-        return Question(qid, "fill-in", d.prompt, d.line, answers=tuple(d.answers),
-                        feedback=explanation, answer_feedback=d.answer_feedback)
+        return Question(
+            qid,
+            "fill-in",
+            d.prompt,
+            d.line,
+            answers=tuple(d.answers),
+            feedback=explanation,
+            answer_feedback=d.answer_feedback,
+        )
     if not d.choices:
-        err(d.line, "the question has no answers",
-            "add choices '- ( ) …' / '- (x) …' or a text answer '= …'")
+        err(d.line, "the question has no answers", "add choices '- ( ) …' / '- (x) …' or a text answer '= …'")
         return None
     kinds = {c[0][0] for c in d.choices}
     if len(kinds) > 1:
-        err(d.line, "the question mixes '( )' and '[ ]' answers",
-            "use ( ) for one correct answer, [ ] for several")
+        err(d.line, "the question mixes '( )' and '[ ]' answers", "use ( ) for one correct answer, [ ] for several")
         return None
     seen: dict[str, int] = {}
     ok = True
@@ -150,28 +175,37 @@ def _finish(d: _Draft, qid: str, err) -> Question | None:
     n_correct = sum(1 for c in d.choices if c[0][1] == "x")
     single = "(" in kinds
     if n_correct == 0:
-        err(d.line, "the question has no correct answer",
-            "mark the correct answer with (x)" if single else "mark correct answers with [x]")
+        err(
+            d.line,
+            "the question has no correct answer",
+            "mark the correct answer with (x)" if single else "mark correct answers with [x]",
+        )
         return None
     if single and n_correct > 1:
-        err(d.line, "a single-choice question has several answers marked (x)",
-            "keep one (x), or use [x] boxes for a multiple-choice question")
+        err(
+            d.line,
+            "a single-choice question has several answers marked (x)",
+            "keep one (x), or use [x] boxes for a multiple-choice question",
+        )
         return None
     if not explanation and not any(c[2] for c in d.choices):
-        err(d.line, "the question has no feedback",
-            "add an explanation line '> …' after the answers, or '  > …' under an answer")
+        err(
+            d.line,
+            "the question has no feedback",
+            "add an explanation line '> …' after the answers, or '  > …' under an answer",
+        )
         return None
     if not ok:
         return None
     folded = {fold(c[1]) for c in d.choices}
     if single and len(d.choices) == 2 and folded in TRUE_FALSE:
-        choices = tuple(Choice("true" if fold(t) in ("vrai", "true") else "false", t, b[1] == "x", f)
-                        for b, t, f, _ in d.choices)
+        choices = tuple(
+            Choice("true" if fold(t) in ("vrai", "true") else "false", t, b[1] == "x", f) for b, t, f, _ in d.choices
+        )
         return Question(qid, "true-false", d.prompt, d.line, choices, feedback=explanation)
     if len(d.choices) > len(string.ascii_lowercase):
         err(d.line, "too many answers (26 at most)", "keep the question short")
         return None
-    choices = tuple(Choice(string.ascii_lowercase[i], t, b[1] == "x", f)
-                    for i, (b, t, f, _) in enumerate(d.choices))
+    choices = tuple(Choice(string.ascii_lowercase[i], t, b[1] == "x", f) for i, (b, t, f, _) in enumerate(d.choices))
     kind = "choice" if single else "multiple-choice"
     return Question(qid, kind, d.prompt, d.line, choices, feedback=explanation)

@@ -41,8 +41,13 @@ def lesson_file(lesson: Lesson) -> str:
 
 
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
     env.filters["inline"] = lambda text: Markup(markdown.render_inline(text))
     return env
 
@@ -93,29 +98,56 @@ class Site:
         quizzes = [(lesson, b) for lesson in lessons for b in lesson.blocks if isinstance(b, Quiz)]
         payload = {
             "format": fmt,
-            "course": {"id": c.id, "title": c.title, "lang": c.language, "mastery": c.mastery_score,
-                       "version": c.version},
+            "course": {
+                "id": c.id,
+                "title": c.title,
+                "lang": c.language,
+                "mastery": c.mastery_score,
+                "version": c.version,
+            },
             "page": {"id": page_id, "mastery": c.mastery_score},
             "lessons": [{"id": le.id, "iri": lesson_iri(c, le), "title": le.title} for le in lessons],
-            "quizzes": [{
-                "id": quiz.id, "lesson": lesson.id,
-                "mastery": quiz.mastery_score if quiz.mastery_score is not None else c.mastery_score,
-                "attempts": quiz.max_attempts,
-                "questions": [{
-                    "id": q.id, "kind": q.kind, "iri": question_iri(c, q.id), "prompt": q.prompt,
-                    "choices": {ch.id: ch.text for ch in q.choices},
-                    "correct": list(q.correct_ids), "answers": [fold(a) for a in q.answers],
-                } for q in quiz.questions],
-            } for lesson, quiz in quizzes],
+            "quizzes": [
+                {
+                    "id": quiz.id,
+                    "lesson": lesson.id,
+                    "mastery": quiz.mastery_score if quiz.mastery_score is not None else c.mastery_score,
+                    "attempts": quiz.max_attempts,
+                    "questions": [
+                        {
+                            "id": q.id,
+                            "kind": q.kind,
+                            "iri": question_iri(c, q.id),
+                            "prompt": q.prompt,
+                            "choices": {ch.id: ch.text for ch in q.choices},
+                            "correct": list(q.correct_ids),
+                            "answers": [fold(a) for a in q.answers],
+                        }
+                        for q in quiz.questions
+                    ],
+                }
+                for lesson, quiz in quizzes
+            ],
         }
         text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
         return text.replace("</", "<\\/")
 
-    def page(self, fmt: str, lessons: Sequence[Lesson], *, intro: bool, page_id: str,
-             mode: LinkMode, title: str | None = None) -> bytes:
+    def page(
+        self,
+        fmt: str,
+        lessons: Sequence[Lesson],
+        *,
+        intro: bool,
+        page_id: str,
+        mode: LinkMode,
+        title: str | None = None,
+    ) -> bytes:
         """One launch page holding `lessons` (and the introduction when `intro`)."""
         html = self.env.get_template("page.html").render(
-            course=self.course, t=self.t, lessons=lessons, title=title or self.course.title,
+            course=self.course,
+            t=self.t,
+            lessons=lessons,
+            title=title or self.course.title,
             intro=Markup(self.intro) if intro else "",
             bodies={le.id: Markup(self.body(le, mode)) for le in lessons},
             data=Markup(self.data(fmt, lessons, page_id)),

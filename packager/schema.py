@@ -59,13 +59,16 @@ def _pattern(regex: re.Pattern[str], what: str) -> Callable[[Any], str]:
 
 def _version(value: Any) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return "must be quoted text such as \"1.0.0\" (YAML reads 1.0 as a number)"
+        return 'must be quoted text such as "1.0.0" (YAML reads 1.0 as a number)'
     return _pattern(re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+-]{0,31}$"), "a version such as 1.0.0")(value)
 
 
 COURSE_FIELDS: dict[str, Field] = {
-    "id": Field(True, _pattern(IRI, "a stable IRI such as https://ruche.example.org/courses/slug"),
-                "https://ruche.example.org/courses/mon-cours"),
+    "id": Field(
+        True,
+        _pattern(IRI, "a stable IRI such as https://ruche.example.org/courses/slug"),
+        "https://ruche.example.org/courses/mon-cours",
+    ),
     "title": Field(True, _text(200), "Mobiliser sa communauté"),
     "language": Field(True, _pattern(LANG, "a language tag such as fr or fr-CA"), "fr"),
     "version": Field(True, _version, "1.0.0"),

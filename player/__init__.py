@@ -72,18 +72,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(data_dir)
     Path(app.config["LIBRARY_DIR"]).mkdir(parents=True, exist_ok=True)
 
-    from player import assets, auth, cmi5, db, i18n, learn, library, lrs, search, views
-    from player.gzip_requests import GunzipRequests
+    from player import db, i18n
+    from player.fleet.gzip_requests import GunzipRequests
+    from player.learning import cmi5, library, search
+    from player.learning import launch as learn
+    from player.lrs import resources as lrs
+    from player.web import assets, auth, views
 
     db.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
     for module in (assets, views, auth, library, learn, lrs, cmi5, search):
         app.register_blueprint(module.bp)
-    from player import updates
+    from player.fleet import updates
 
     app.register_blueprint(updates.bp)  # /updates/: the packages this player publishes (docs/updates.md)
-    from player import dashboard, hub
+    from player.fleet import devices as hub
+    from player.web import dashboard
 
     app.register_blueprint(dashboard.bp)  # /dashboard/: learners' progress for trainers (docs/hub.md)
     if app.config["HUB"]:

@@ -27,7 +27,8 @@ def _app(args: argparse.Namespace):  # noqa: ANN202
 def serve(args: argparse.Namespace) -> int:
     from werkzeug.serving import make_server
 
-    from player import library, sync, updates
+    from player.fleet import sync, updates
+    from player.learning import library
 
     app = _app(args)
     stop = threading.Event()
@@ -55,7 +56,7 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def import_(args: argparse.Namespace) -> int:
-    from player import library
+    from player.learning import library
 
     app = _app(args)
     status = 0
@@ -71,7 +72,7 @@ def import_(args: argparse.Namespace) -> int:
 
 
 def trainer_password(args: argparse.Namespace) -> int:
-    from player import auth
+    from player.web import auth
 
     app = _app(args)
     password = getpass.getpass("Trainer password (8+ characters): ") if sys.stdin.isatty() else sys.stdin.readline()
@@ -86,7 +87,7 @@ def trainer_password(args: argparse.Namespace) -> int:
 
 
 def reindex(args: argparse.Namespace) -> int:
-    from player import search
+    from player.learning import search
 
     app = _app(args)
     with app.app_context():
@@ -95,7 +96,7 @@ def reindex(args: argparse.Namespace) -> int:
 
 
 def sync_(args: argparse.Namespace) -> int:
-    from player import sync
+    from player.fleet import sync
 
     return sync.run_command(
         _app(args),
@@ -111,10 +112,11 @@ def sync_(args: argparse.Namespace) -> int:
 
 
 def update_(args: argparse.Namespace) -> int:
-    from player import updates
+    from player.fleet import updates
 
-    return updates.run_command(_app(args), endpoint=args.endpoint, key=args.key, secret=args.secret,
-                               timeout=args.timeout)
+    return updates.run_command(
+        _app(args), endpoint=args.endpoint, key=args.key, secret=args.secret, timeout=args.timeout
+    )
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -79,8 +79,12 @@ def make_course(root: Path, slug: str = "essai", **overrides: str | None) -> Pat
     """Write the course under root/slug; `overrides` maps file names (dots as __) to new text."""
     folder = root / slug
     (folder / "media").mkdir(parents=True, exist_ok=True)
-    files = {"course.md": COURSE.replace("essai", slug), "01-debut.md": LESSON1,
-             "02-suite.md": LESSON2, "media/carre.svg": SVG}
+    files = {
+        "course.md": COURSE.replace("essai", slug),
+        "01-debut.md": LESSON1,
+        "02-suite.md": LESSON2,
+        "media/carre.svg": SVG,
+    }
     for key, text in overrides.items():
         name = key.replace("__", ".").replace("_SLASH_", "/")
         if text is None:

@@ -24,8 +24,7 @@ def main() -> None:
 
     import uvicorn
 
-    uvicorn.run("ralph.api:app", host="127.0.0.1", port=port, log_level="warning",
-                access_log=False, lifespan="off")
+    uvicorn.run("ralph.api:app", host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 from coursekit import COURSES, ROOT, make_course
 
-from packager import archive
+from packager import files as archive
 from packager.build import ALL_FORMATS, build, course_dirs
 from packager.load import load_course
 
@@ -37,8 +37,13 @@ def test_every_course_builds_in_every_format(exports, slug, fmt):
         assert launch in names
         assert {"ruche.js", "ruche.css"} <= names
         assert z.testzip() is None
-        manifest = {"scorm12": "imsmanifest.xml", "scorm2004": "imsmanifest.xml",
-                    "xapi": "tincan.xml", "cmi5": "cmi5.xml", "web": None}[fmt]
+        manifest = {
+            "scorm12": "imsmanifest.xml",
+            "scorm2004": "imsmanifest.xml",
+            "xapi": "tincan.xml",
+            "cmi5": "cmi5.xml",
+            "web": None,
+        }[fmt]
         if manifest:
             assert manifest in names
         for asset in course.assets:
@@ -86,8 +91,7 @@ def test_new_version_replaces_old_exports(tmp_path):
     folder = make_course(courses)
     build(courses, out, **QUIET)
     course_md = folder / "course.md"
-    course_md.write_text(course_md.read_text(encoding="utf-8").replace('"1.0.0"', '"1.1.0"'),
-                         encoding="utf-8")
+    course_md.write_text(course_md.read_text(encoding="utf-8").replace('"1.0.0"', '"1.1.0"'), encoding="utf-8")
     build(courses, out, **QUIET)
     names = sorted(p.name for p in out.glob("*.zip"))
     assert names == sorted(f"essai-1.1.0-{fmt}.zip" for fmt in ALL_FORMATS)
@@ -127,15 +131,23 @@ def test_catalogue_lists_every_course(exports):
 def test_cli_build_fails_with_file_and_line(tmp_path):
     courses = tmp_path / "courses"
     make_course(courses, **{"02-suite__md": "---\ntitle: x\n"})
-    result = subprocess.run([sys.executable, "-m", "packager", "build", str(courses), str(tmp_path / "out")],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "packager", "build", str(courses), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert result.returncode == 1
     assert "02-suite.md:1: error: the front-matter is not closed" in result.stderr
 
 
 def test_new_scaffold_builds_as_is(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "packager", "new", "mon-cours", "--root", str(tmp_path)],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "packager", "new", "mon-cours", "--root", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stderr
     report = build(tmp_path / "mon-cours", tmp_path / "out", **QUIET)
     assert report.ok and len(report.built) == len(ALL_FORMATS)
@@ -147,6 +159,13 @@ def test_packages_load_nothing_from_a_network(exports):
             for name in z.namelist():
                 if name.endswith((".html", ".js", ".css")):
                     text = z.read(name).decode("utf-8")
-                    for needle in ('src="http', "src='http", 'href="//', "@import", "url(http",
-                                   "fonts.googleapis", "cdn."):
+                    for needle in (
+                        'src="http',
+                        "src='http",
+                        'href="//',
+                        "@import",
+                        "url(http",
+                        "fonts.googleapis",
+                        "cdn.",
+                    ):
                         assert needle not in text, f"{path.name}:{name} has {needle}"

@@ -22,7 +22,7 @@ def words(text: str) -> list[str]:
 
 def shingles(text: str, n: int = 9) -> set[tuple[str, ...]]:
     w = words(text)
-    return {tuple(w[i:i + n]) for i in range(len(w) - n + 1)}
+    return {tuple(w[i : i + n]) for i in range(len(w) - n + 1)}
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +77,8 @@ def test_linter_flags_every_raw_garbled_line():
 
 
 def test_linter_leaves_ordinary_french_alone():
-    text = ("L'œuvre des organismes : « pouvoir d'agir », Ÿ, ç, à, é, è, ê, ë, î, ï, ô, ù, û, ü.\n"
-            "Les acteurs se rassemblent pour élaborer une stratégie.\n")
+    text = (
+        "L'œuvre des organismes : « pouvoir d'agir », Ÿ, ç, à, é, è, ê, ë, î, ï, ô, ù, û, ü.\n"
+        "Les acteurs se rassemblent pour élaborer une stratégie.\n"
+    )
     assert garbled_lines(text) == []

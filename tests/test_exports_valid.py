@@ -24,8 +24,7 @@ def test_package_is_valid_and_clean(exports, slug, fmt):
     package = read_package(path)
     assert package.standard == STANDARD[fmt]
     if fmt == "scorm2004":
-        assert [launch.href for launch in package.launches] == [f"l{i}.html" for i in
-                                                                 range(1, len(course.lessons) + 1)]
+        assert [launch.href for launch in package.launches] == [f"l{i}.html" for i in range(1, len(course.lessons) + 1)]
     else:
         assert [launch.href for launch in package.launches] == ["index.html"]
     if fmt in ("scorm12", "scorm2004"):

@@ -35,18 +35,25 @@ def test_single_page_holds_every_lesson_with_unique_ids(tmp_path):
 
 def test_lesson_pages_keep_links_to_other_sco_as_text(tmp_path):
     site = _site(tmp_path, **{"02-suite__md": LESSON2 + "\nPlus haut : [la suite](02-suite.md#la-suite).\n"})
-    first = lxml_html.fromstring(site.page("scorm2004", [site.course.lessons[0]], intro=False, page_id="x",
-                                           mode="lesson"))
+    first = lxml_html.fromstring(
+        site.page("scorm2004", [site.course.lessons[0]], intro=False, page_id="x", mode="lesson")
+    )
     assert first.xpath("//a[text()='lien']") == [], "another SCO is reached through the LMS, not a link"
     assert first.xpath("//span[@class='r-xref']/text()") == ["lien"]
-    second = lxml_html.fromstring(site.page("scorm2004", [site.course.lessons[1]], intro=False, page_id="x",
-                                            mode="lesson"))
+    second = lxml_html.fromstring(
+        site.page("scorm2004", [site.course.lessons[1]], intro=False, page_id="x", mode="lesson")
+    )
     assert second.xpath("//a[text()='la suite']/@href") == ["#l2-la-suite"]
 
 
 def test_quiz_text_renders_inline_markdown(tmp_path):
-    site = _site(tmp_path, **{"02-suite__md": LESSON2 + "\n::: quiz\n? Que fait `::: quiz` ?\n- (x) *ouvre*\n"
-                                                           "- ( ) ferme\n> Il **ouvre** un quiz.\n:::\n"})
+    site = _site(
+        tmp_path,
+        **{
+            "02-suite__md": LESSON2 + "\n::: quiz\n? Que fait `::: quiz` ?\n- (x) *ouvre*\n"
+            "- ( ) ferme\n> Il **ouvre** un quiz.\n:::\n"
+        },
+    )
     tree = lxml_html.fromstring(site.page("web", site.course.lessons, intro=True, page_id="x", mode="anchor"))
     assert tree.xpath("//fieldset[@id='l2q1']/legend/code/text()") == ["::: quiz"]
     assert tree.xpath("//fieldset[@id='l2q1']/label/em/text()") == ["ouvre"]

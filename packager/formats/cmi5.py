@@ -21,8 +21,11 @@ def manifest(site: Site) -> bytes:
     course = etree.SubElement(root, f"{{{CMI5}}}course", id=c.id)
     _texts(course, "title", c.title, c.language)
     _texts(course, "description", c.description, c.language)
-    attrs = {"id": f"{c.id}/au", "moveOn": "CompletedAndPassed" if c.has_quiz else "Completed",
-             "launchMethod": "AnyWindow"}
+    attrs = {
+        "id": f"{c.id}/au",
+        "moveOn": "CompletedAndPassed" if c.has_quiz else "Completed",
+        "launchMethod": "AnyWindow",
+    }
     if c.has_quiz:
         attrs["masteryScore"] = f"{c.mastery_score / 100:g}"
     au = etree.SubElement(root, f"{{{CMI5}}}au", attrs)

@@ -20,22 +20,19 @@ def _el(parent: etree._Element, tag: str, text: str | None = None, **attrs: str)
 def manifest(site: Site, files: list[str]) -> bytes:
     c = site.course
     ident = manifest_id(site)
-    root = etree.Element(f"{{{CP}}}manifest", nsmap={None: CP, "adlcp": ADLCP},
-                         identifier=ident, version=c.version)
+    root = etree.Element(f"{{{CP}}}manifest", nsmap={None: CP, "adlcp": ADLCP}, identifier=ident, version=c.version)
     meta = _el(root, f"{{{CP}}}metadata")
     _el(meta, f"{{{CP}}}schema", "ADL SCORM")
     _el(meta, f"{{{CP}}}schemaversion", "1.2")
     orgs = _el(root, f"{{{CP}}}organizations", default=f"ORG-{c.slug}")
     org = _el(orgs, f"{{{CP}}}organization", identifier=f"ORG-{c.slug}")
     _el(org, f"{{{CP}}}title", c.title)
-    item = _el(org, f"{{{CP}}}item", identifier=f"ITEM-{c.slug}", identifierref=f"RES-{c.slug}",
-               isvisible="true")
+    item = _el(org, f"{{{CP}}}item", identifier=f"ITEM-{c.slug}", identifierref=f"RES-{c.slug}", isvisible="true")
     _el(item, f"{{{CP}}}title", c.title)
     if c.has_quiz:
         _el(item, f"{{{ADLCP}}}masteryscore", str(c.mastery_score))
     resources = _el(root, f"{{{CP}}}resources")
-    res = _el(resources, f"{{{CP}}}resource", identifier=f"RES-{c.slug}", type="webcontent",
-              href=LAUNCH)
+    res = _el(resources, f"{{{CP}}}resource", identifier=f"RES-{c.slug}", type="webcontent", href=LAUNCH)
     res.set(f"{{{ADLCP}}}scormtype", "sco")
     for name in files:
         _el(res, f"{{{CP}}}file", href=name)

@@ -39,19 +39,24 @@ def _global(site: Site, lesson: Lesson) -> str:
     return f"{site.course.id}#{lesson.slug}"
 
 
-def _lesson_sequencing(site: Site, item: etree._Element, lesson: Lesson,
-                       previous: Lesson | None, total_questions: int) -> None:
+def _lesson_sequencing(
+    site: Site, item: etree._Element, lesson: Lesson, previous: Lesson | None, total_questions: int
+) -> None:
     seq = _el(item, _ss("sequencing"))
     if previous is not None:
         rules = _el(seq, _ss("sequencingRules"))
         rule = _el(rules, _ss("preConditionRule"))
         conditions = _el(rule, _ss("ruleConditions"), conditionCombination="any")
-        _el(conditions, _ss("ruleCondition"), referencedObjective=f"PREV-{lesson.id}",
-            operator="not", condition="completed")
+        _el(
+            conditions,
+            _ss("ruleCondition"),
+            referencedObjective=f"PREV-{lesson.id}",
+            operator="not",
+            condition="completed",
+        )
         _el(rule, _ss("ruleAction"), action="disabled")
     questions = len(lesson.questions)
-    rollup = {"objectiveMeasureWeight": f"{questions / total_questions:.4f}" if total_questions
-              else "0"}
+    rollup = {"objectiveMeasureWeight": f"{questions / total_questions:.4f}" if total_questions else "0"}
     if not questions:
         rollup["rollupObjectiveSatisfied"] = "false"
     _el(seq, _ss("rollupRules"), **rollup)
@@ -59,23 +64,25 @@ def _lesson_sequencing(site: Site, item: etree._Element, lesson: Lesson,
     _el(objectives, _ss("primaryObjective"), objectiveID=f"OBJ-{lesson.id}")
     if previous is not None:
         prev = _el(objectives, _ss("objective"), objectiveID=f"PREV-{lesson.id}")
-        _el(prev, _ss("mapInfo"), targetObjectiveID=_global(site, previous),
-            readSatisfiedStatus="false", readNormalizedMeasure="false")
+        _el(
+            prev,
+            _ss("mapInfo"),
+            targetObjectiveID=_global(site, previous),
+            readSatisfiedStatus="false",
+            readNormalizedMeasure="false",
+        )
     _el(seq, _ss("deliveryControls"), completionSetByContent="true", objectiveSetByContent="true")
     adl = _el(seq, f"{{{ADLSEQ}}}objectives")
     mine = _el(adl, f"{{{ADLSEQ}}}objective", objectiveID=f"OBJ-{lesson.id}")
-    _el(mine, f"{{{ADLSEQ}}}mapInfo", targetObjectiveID=_global(site, lesson),
-        writeCompletionStatus="true")
+    _el(mine, f"{{{ADLSEQ}}}mapInfo", targetObjectiveID=_global(site, lesson), writeCompletionStatus="true")
     if previous is not None:
         prev = _el(adl, f"{{{ADLSEQ}}}objective", objectiveID=f"PREV-{lesson.id}")
-        _el(prev, f"{{{ADLSEQ}}}mapInfo", targetObjectiveID=_global(site, previous),
-            readCompletionStatus="true")
+        _el(prev, f"{{{ADLSEQ}}}mapInfo", targetObjectiveID=_global(site, previous), readCompletionStatus="true")
 
 
 def manifest(site: Site, shared: list[str]) -> bytes:
     c = site.course
-    root = etree.Element(_cp("manifest"), nsmap=NSMAP, identifier=manifest_id(site),
-                         version=c.version)
+    root = etree.Element(_cp("manifest"), nsmap=NSMAP, identifier=manifest_id(site), version=c.version)
     meta = _el(root, _cp("metadata"))
     _el(meta, _cp("schema"), "ADL SCORM")
     _el(meta, _cp("schemaversion"), "2004 4th Edition")
@@ -86,8 +93,7 @@ def manifest(site: Site, shared: list[str]) -> bytes:
     total = len(c.questions)
     previous = None
     for lesson in c.lessons:
-        item = _el(org, _cp("item"), identifier=f"ITEM-{lesson.id}",
-                   identifierref=f"RES-{lesson.id}")
+        item = _el(org, _cp("item"), identifier=f"ITEM-{lesson.id}", identifierref=f"RES-{lesson.id}")
         _el(item, _cp("title"), lesson.title)
         _lesson_sequencing(site, item, lesson, previous, total)
         previous = lesson
@@ -95,13 +101,13 @@ def manifest(site: Site, shared: list[str]) -> bytes:
     _el(seq, _ss("controlMode"), choice="true", flow="true")
     if c.has_quiz:
         objectives = _el(seq, _ss("objectives"))
-        primary = _el(objectives, _ss("primaryObjective"), objectiveID=f"OBJ-{c.slug}",
-                      satisfiedByMeasure="true")
+        primary = _el(objectives, _ss("primaryObjective"), objectiveID=f"OBJ-{c.slug}", satisfiedByMeasure="true")
         _el(primary, _ss("minNormalizedMeasure"), f"{c.mastery_score / 100:g}")
     resources = _el(root, _cp("resources"))
     for lesson in c.lessons:
-        res = _el(resources, _cp("resource"), identifier=f"RES-{lesson.id}", type="webcontent",
-                  href=lesson_file(lesson))
+        res = _el(
+            resources, _cp("resource"), identifier=f"RES-{lesson.id}", type="webcontent", href=lesson_file(lesson)
+        )
         res.set(f"{{{ADLCP}}}scormType", "sco")
         _el(res, _cp("file"), href=lesson_file(lesson))
         _el(res, _cp("dependency"), identifierref="RES-common")
@@ -117,8 +123,13 @@ def package(site: Site) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for index, lesson in enumerate(c.lessons):
         files[lesson_file(lesson)] = site.page(
-            "scorm2004", [lesson], intro=index == 0, page_id=lesson_iri(c, lesson), mode="lesson",
-            title=f"{lesson.title} · {c.title}")
+            "scorm2004",
+            [lesson],
+            intro=index == 0,
+            page_id=lesson_iri(c, lesson),
+            mode="lesson",
+            title=f"{lesson.title} · {c.title}",
+        )
     shared = {**site.runtime("scorm2004"), **site.assets()}
     files.update(shared)
     files["imsmanifest.xml"] = manifest(site, sorted(shared))

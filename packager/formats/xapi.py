@@ -13,8 +13,9 @@ MODULE = "http://adlnet.gov/expapi/activities/module"
 INTERACTION = "http://adlnet.gov/expapi/activities/cmi.interaction"
 
 
-def _activity(parent: etree._Element, iri: str, kind: str, name: str, lang: str,
-              description: str = "") -> etree._Element:
+def _activity(
+    parent: etree._Element, iri: str, kind: str, name: str, lang: str, description: str = ""
+) -> etree._Element:
     act = etree.SubElement(parent, f"{{{TINCAN}}}activity", id=iri, type=kind)
     etree.SubElement(act, f"{{{TINCAN}}}name", lang=lang).text = name
     if description:

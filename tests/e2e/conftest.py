@@ -32,8 +32,14 @@ from e2e_server import E2EServer, basic  # noqa: E402
 from processes import stop_process  # noqa: E402
 
 CHROMIUM = Path(os.environ.get("RUCHE_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -50,8 +56,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @dataclass
 class Course:
     slug: str
-    dirs: dict[str, Path]          # format -> unzipped package
-    urls: dict[str, str] = field(default_factory=dict)   # format -> /pkg/... base path
+    dirs: dict[str, Path]  # format -> unzipped package
+    urls: dict[str, str] = field(default_factory=dict)  # format -> /pkg/... base path
 
     def read(self, fmt: str, name: str) -> str:
         return (self.dirs[fmt] / name).read_text(encoding="utf-8")
@@ -107,12 +113,19 @@ def page(context):
     tab = context.new_page()
     tab.js_errors = PageErrors()
     tab.on("pageerror", lambda exc: tab.js_errors.append(f"{exc}"))
-    tab.on("console", lambda msg: msg.type == "error" and not msg.text.startswith("Failed to load resource")
-           and tab.js_errors.append(msg.text))
+    tab.on(
+        "console",
+        lambda msg: (
+            msg.type == "error"
+            and not msg.text.startswith("Failed to load resource")
+            and tab.js_errors.append(msg.text)
+        ),
+    )
 
     def failed(resp) -> None:  # a missing file of a package (the LRS answers are checked by the tests)
         if resp.status >= 400 and "/pkg/" in resp.url:
             tab.js_errors.append(f"HTTP {resp.status} {resp.url}")
+
     tab.on("response", failed)
     return tab
 
@@ -141,8 +154,9 @@ class Ralph:
 
         out, path = [], "/xAPI/statements?" + urlencode({"limit": 100, **params})
         while path:
-            req = urllib.request.Request(self.url + path, headers={
-                "Authorization": self.auth, "X-Experience-API-Version": "1.0.3"})
+            req = urllib.request.Request(
+                self.url + path, headers={"Authorization": self.auth, "X-Experience-API-Version": "1.0.3"}
+            )
             with urllib.request.urlopen(req, timeout=10) as resp:
                 page = json.load(resp)
             out += page["statements"]
@@ -164,8 +178,7 @@ def ralph(tmp_path_factory: pytest.TempPathFactory, server: E2EServer):
     """Ralph LRS on 127.0.0.1 (file-system backend, basic auth), behind the server's /lrs/."""
     import importlib.util
 
-    missing = [m for m in ("ralph", "fastapi", "uvicorn", "bcrypt", "requests")
-               if importlib.util.find_spec(m) is None]
+    missing = [m for m in ("ralph", "fastapi", "uvicorn", "bcrypt", "requests") if importlib.util.find_spec(m) is None]
     if missing:
         pytest.skip(f"Ralph LRS missing ({', '.join(missing)}): pip install 'ralph-malph[lrs]' requests")
     import bcrypt
@@ -174,24 +187,38 @@ def ralph(tmp_path_factory: pytest.TempPathFactory, server: E2EServer):
     data = home / "data"
     data.mkdir()
     user, password = server.credentials
-    (home / "auth.json").write_text(json.dumps([{
-        "username": user,
-        "hash": bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode(),
-        "scopes": ["all"],
-        "agent": {"account": {"homePage": "http://127.0.0.1", "name": "ruche-tests"}},
-    }]), encoding="utf-8")
+    (home / "auth.json").write_text(
+        json.dumps(
+            [
+                {
+                    "username": user,
+                    "hash": bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode(),
+                    "scopes": ["all"],
+                    "agent": {"account": {"homePage": "http://127.0.0.1", "name": "ruche-tests"}},
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RALPH_")}
-    env.update({
-        "RALPH_APP_DIR": str(home),
-        "RALPH_AUTH_FILE": str(home / "auth.json"),
-        "RALPH_RUNSERVER_BACKEND": "fs",
-        "RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH": str(data),
-        "RALPH_BACKENDS__DATA__FS__DEFAULT_DIRECTORY_PATH": str(data),
-    })
+    env.update(
+        {
+            "RALPH_APP_DIR": str(home),
+            "RALPH_AUTH_FILE": str(home / "auth.json"),
+            "RALPH_RUNSERVER_BACKEND": "fs",
+            "RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH": str(data),
+            "RALPH_BACKENDS__DATA__FS__DEFAULT_DIRECTORY_PATH": str(data),
+        }
+    )
     log = open(home / "ralph.log", "wb")
-    proc = subprocess.Popen([sys.executable, str(HERE.parent / "ralph_server.py"), str(port)], cwd=home,
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE.parent / "ralph_server.py"), str(port)],
+        cwd=home,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:

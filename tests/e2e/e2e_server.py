@@ -69,7 +69,7 @@ class E2EServer:
     pkg_root: Path
     lib_root: Path
     lms_root: Path
-    ralph_url: str | None = None          # http://127.0.0.1:PORT of Ralph, when started
+    ralph_url: str | None = None  # http://127.0.0.1:PORT of Ralph, when started
     credentials: tuple[str, str] = ("ruche", "ruche-secret")
     log: list[LrsRequest] = field(default_factory=list)
     documents: dict[tuple, tuple[str, bytes]] = field(default_factory=dict)
@@ -103,8 +103,9 @@ class E2EServer:
         with self.lock:
             return [r for r in self.log if r.path == "statements"]
 
-    def put_document(self, resource: str, params: dict[str, str], body: bytes,
-                     content_type: str = "application/json") -> None:
+    def put_document(
+        self, resource: str, params: dict[str, str], body: bytes, content_type: str = "application/json"
+    ) -> None:
         """Store a State/profile document as an LMS would before a launch."""
         self.documents[_doc_key(resource, params)] = (content_type, body)
 
@@ -115,8 +116,13 @@ class E2EServer:
 
 def _doc_key(resource: str, params: dict[str, str]) -> tuple:
     if resource == "activities/state":
-        return (resource, params.get("activityId"), agent_key(params.get("agent", "")),
-                params.get("registration", ""), params.get("stateId"))
+        return (
+            resource,
+            params.get("activityId"),
+            agent_key(params.get("agent", "")),
+            params.get("registration", ""),
+            params.get("stateId"),
+        )
     if resource == "agents/profile":
         return (resource, agent_key(params.get("agent", "")), params.get("profileId"))
     return (resource, params.get("activityId"), params.get("profileId"))
@@ -134,8 +140,13 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def _send(self, status: int, body: bytes = b"", content_type: str = "application/json",
-              headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes = b"",
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.send_response(status)
         if status != 204:
             self.send_header("Content-Type", content_type)
@@ -198,8 +209,7 @@ class _Handler(BaseHTTPRequestHandler):
     # ---- xAPI ----
     def _lrs(self, resource: str, query: dict[str, list[str]]) -> None:
         body = self._body()
-        req = LrsRequest(self.command, resource, query, {k.lower(): v for k, v in self.headers.items()},
-                         body)
+        req = LrsRequest(self.command, resource, query, {k.lower(): v for k, v in self.headers.items()}, body)
         with self.owner.lock:
             self.owner.log.append(req)
         if self.command == "OPTIONS":
@@ -225,12 +235,16 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(503, {"error": "no LRS behind this endpoint"})
         target = urlsplit(owner.ralph_url)
         query = urlsplit(self.path).query
-        headers = {k: v for k, v in self.headers.items()
-                   if k.lower() in ("authorization", "content-type", "x-experience-api-version")}
+        headers = {
+            k: v
+            for k, v in self.headers.items()
+            if k.lower() in ("authorization", "content-type", "x-experience-api-version")
+        }
         conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
         try:
-            conn.request(req.method, "/xAPI/statements" + (f"?{query}" if query else ""),
-                         body=req.body or None, headers=headers)
+            conn.request(
+                req.method, "/xAPI/statements" + (f"?{query}" if query else ""), body=req.body or None, headers=headers
+            )
             resp = conn.getresponse()
             data = resp.read()
             status = resp.status

@@ -45,15 +45,14 @@ CURRENT = """() => {
 @dataclass
 class Learner:
     frame: Frame | Page
-    given: dict[str, list[str]] = field(default_factory=dict)   # question id -> response typed
-    submitted: list[str] = field(default_factory=list)           # quiz ids, in order
+    given: dict[str, list[str]] = field(default_factory=dict)  # question id -> response typed
+    submitted: list[str] = field(default_factory=list)  # quiz ids, in order
     _data: dict | None = field(default=None, repr=False)
 
     # ---- reading the page ----
     def wait_ready(self, timeout: float = 10.0) -> None:
         """The runtime has connected to its LMS/LRS and resumed: exactly one section is shown."""
-        self.frame.wait_for_function("document.documentElement.classList.contains('r-ready')",
-                                     timeout=timeout * 1000)
+        self.frame.wait_for_function("document.documentElement.classList.contains('r-ready')", timeout=timeout * 1000)
         self.frame.wait_for_function(CURRENT, timeout=timeout * 1000)
 
     @property
@@ -104,8 +103,7 @@ class Learner:
     # ---- acting ----
     def _wait_section(self, section: str, timeout: float = 5.0) -> None:
         try:
-            self.frame.wait_for_function(f"id => ({CURRENT})() === id", arg=section,
-                                         timeout=timeout * 1000)
+            self.frame.wait_for_function(f"id => ({CURRENT})() === id", arg=section, timeout=timeout * 1000)
         except Exception as exc:
             raise AssertionError(f"expected section {section!r} on screen, got {self.current()!r}") from exc
 

@@ -13,10 +13,18 @@ TIMESPAN_12 = re.compile(r"^\d{2,4}:\d{2}:\d{2}(\.\d{1,2})?$")
 # SCORM 2004 timeinterval (ISO 8601 duration), seconds with at most two decimals
 DURATION_2004 = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d{1,2})?S)?)?$")
 
-LEARNER_12 = {"cmi.core.student_id": "apprenant-42", "cmi.core.student_name": "Tremblay, Léa",
-              "cmi.core.lesson_mode": "normal", "cmi.core.credit": "credit"}
-LEARNER_2004 = {"cmi.learner_id": "apprenant-42", "cmi.learner_name": "Léa Tremblay",
-                "cmi.mode": "normal", "cmi.credit": "credit"}
+LEARNER_12 = {
+    "cmi.core.student_id": "apprenant-42",
+    "cmi.core.student_name": "Tremblay, Léa",
+    "cmi.core.lesson_mode": "normal",
+    "cmi.core.credit": "credit",
+}
+LEARNER_2004 = {
+    "cmi.learner_id": "apprenant-42",
+    "cmi.learner_name": "Léa Tremblay",
+    "cmi.mode": "normal",
+    "cmi.credit": "credit",
+}
 
 
 def interactions(cmi: dict) -> list[dict]:
@@ -34,9 +42,9 @@ class TestLMS:
     """One LMS page (one SCORM version) in one browser tab."""
 
     page: Page
-    base: str                    # the test server's URL
-    version: str                 # "12" or "2004"
-    sessions: list[dict] = field(default_factory=list)   # lms.final of each finished session
+    base: str  # the test server's URL
+    version: str  # "12" or "2004"
+    sessions: list[dict] = field(default_factory=list)  # lms.final of each finished session
 
     __test__ = False  # not a pytest class
 
@@ -50,7 +58,8 @@ class TestLMS:
         """A new API instance holding `cmi`, then the SCO at `url` in the frame."""
         self.page.evaluate("([u, c, n]) => lms.launch(u, c, n)", [url, cmi, nav or {}])
         self.page.wait_for_function(
-            "u => lms.sco().location.href === u && lms.sco().document.readyState === 'complete'", arg=url)
+            "u => lms.sco().location.href === u && lms.sco().document.readyState === 'complete'", arg=url
+        )
         frame = self.page.locator("#sco").element_handle().content_frame()
         learner = Learner(frame)
         learner.wait_ready()
@@ -98,10 +107,22 @@ def first_launch_12(course) -> dict:
 
 def kept_12(final: dict, entry: str | None = None) -> dict:
     """What a SCORM 1.2 LMS gives the SCO on its next launch after a session ended with `final`."""
-    keep = {k: v for k, v in final.items()
-            if k in ("cmi.core.lesson_location", "cmi.suspend_data", "cmi.core.lesson_status",
-                     "cmi.core.score.raw", "cmi.core.score.min", "cmi.core.score.max",
-                     "cmi.student_data.mastery_score", "cmi.launch_data") and v != ""}
+    keep = {
+        k: v
+        for k, v in final.items()
+        if k
+        in (
+            "cmi.core.lesson_location",
+            "cmi.suspend_data",
+            "cmi.core.lesson_status",
+            "cmi.core.score.raw",
+            "cmi.core.score.min",
+            "cmi.core.score.max",
+            "cmi.student_data.mastery_score",
+            "cmi.launch_data",
+        )
+        and v != ""
+    }
     if entry is None:
         entry = "resume" if final.get("cmi.core.exit") == "suspend" else ""
     return {**LEARNER_12, **keep, "cmi.core.entry": entry}
@@ -113,10 +134,19 @@ def kept_2004(final: dict) -> dict:
     for k, v in final.items():
         if v in ("", None) or isinstance(v, dict):
             continue
-        if k in ("cmi.location", "cmi.suspend_data", "cmi.completion_status", "cmi.success_status",
-                 "cmi.progress_measure", "cmi.score.scaled", "cmi.score.raw", "cmi.score.min",
-                 "cmi.score.max", "cmi.scaled_passing_score", "cmi.launch_data") \
-                or k.startswith("cmi.interactions."):
+        if k in (
+            "cmi.location",
+            "cmi.suspend_data",
+            "cmi.completion_status",
+            "cmi.success_status",
+            "cmi.progress_measure",
+            "cmi.score.scaled",
+            "cmi.score.raw",
+            "cmi.score.min",
+            "cmi.score.max",
+            "cmi.scaled_passing_score",
+            "cmi.launch_data",
+        ) or k.startswith("cmi.interactions."):
             keep[k] = v
     entry = "resume" if final.get("cmi.exit") == "suspend" else ""
     return {**LEARNER_2004, **keep, "cmi.entry": entry}

@@ -39,17 +39,22 @@ DEFINED = ("initialized", "completed", "passed", "failed", "terminated")
 def structure(course) -> dict:
     root = etree.fromstring(course.read("cmi5", "cmi5.xml").encode())
     au = root.find(f"{CS}au")
-    return {"course": root.find(f"{CS}course").get("id"), "au": au.get("id"), "url": au.findtext(f"{CS}url"),
-            "moveOn": au.get("moveOn"), "masteryScore": au.get("masteryScore")}
+    return {
+        "course": root.find(f"{CS}course").get("id"),
+        "au": au.get("id"),
+        "url": au.findtext(f"{CS}url"),
+        "moveOn": au.get("moveOn"),
+        "masteryScore": au.get("masteryScore"),
+    }
 
 
 def post_as_lms(ralph, statement: dict) -> None:
     import urllib.request
 
-    headers = {"Authorization": ralph.auth, "Content-Type": "application/json",
-               "X-Experience-API-Version": "1.0.3"}
-    req = urllib.request.Request(ralph.url + "/xAPI/statements", data=json.dumps(statement).encode(),
-                                 method="POST", headers=headers)
+    headers = {"Authorization": ralph.auth, "Content-Type": "application/json", "X-Experience-API-Version": "1.0.3"}
+    req = urllib.request.Request(
+        ralph.url + "/xAPI/statements", data=json.dumps(statement).encode(), method="POST", headers=headers
+    )
     with urllib.request.urlopen(req, timeout=10) as resp:
         assert resp.status == 200
 
@@ -60,10 +65,13 @@ def categories(s: dict) -> set[str]:
 
 def move_on(rule: str, verbs: set[str]) -> bool:
     """cmi5 section 9.6.2: is the AU's moveOn criterion met by these verbs?"""
-    return {"Passed": "passed" in verbs, "Completed": "completed" in verbs,
-            "CompletedAndPassed": {"completed", "passed"} <= verbs,
-            "CompletedOrPassed": bool({"completed", "passed"} & verbs),
-            "NotApplicable": True}[rule]
+    return {
+        "Passed": "passed" in verbs,
+        "Completed": "completed" in verbs,
+        "CompletedAndPassed": {"completed", "passed"} <= verbs,
+        "CompletedOrPassed": bool({"completed", "passed"} & verbs),
+        "NotApplicable": True,
+    }[rule]
 
 
 class Cmi5Launch:
@@ -88,24 +96,55 @@ class Cmi5Launch:
         }
         if self.cs["masteryScore"]:
             self.launch_data["masteryScore"] = float(self.cs["masteryScore"])
-        server.put_document("activities/state", {
-            "activityId": self.cs["au"], "agent": json.dumps(self.actor), "registration": self.registration,
-            "stateId": "LMS.LaunchData"}, json.dumps(self.launch_data).encode())
-        post_as_lms(ralph, {
-            "id": str(uuid.uuid4()), "actor": self.actor, "timestamp": datetime.now(UTC).isoformat(),
-            "verb": {"id": VERBS + "launched", "display": {"en-US": "launched"}},
-            "object": {"id": self.cs["au"], "objectType": "Activity"},
-            "context": {"registration": self.registration,
-                        "contextActivities": {"category": [{"id": CAT_CMI5, "objectType": "Activity"}],
-                                              "grouping": [{"id": self.cs["course"], "objectType": "Activity"}]},
-                        "extensions": {SESSION_ID: self.session, CMI5 + "extensions/launchmode": "Normal",
-                                       CMI5 + "extensions/moveon": self.cs["moveOn"],
-                                       CMI5 + "extensions/launchurl": self.cs["url"],
-                                       CMI5 + "extensions/launchparameters": ""}}})
-        self.url = (server.url + course.urls["cmi5"] + self.cs["url"] + "?" + query({
-            "endpoint": server.url + "/lrs/", "fetch": f"{server.url}/cmi5/fetch/{self.fetch_key}",
-            "actor": json.dumps(self.actor), "registration": self.registration,
-            "activityId": self.cs["au"]}))
+        server.put_document(
+            "activities/state",
+            {
+                "activityId": self.cs["au"],
+                "agent": json.dumps(self.actor),
+                "registration": self.registration,
+                "stateId": "LMS.LaunchData",
+            },
+            json.dumps(self.launch_data).encode(),
+        )
+        post_as_lms(
+            ralph,
+            {
+                "id": str(uuid.uuid4()),
+                "actor": self.actor,
+                "timestamp": datetime.now(UTC).isoformat(),
+                "verb": {"id": VERBS + "launched", "display": {"en-US": "launched"}},
+                "object": {"id": self.cs["au"], "objectType": "Activity"},
+                "context": {
+                    "registration": self.registration,
+                    "contextActivities": {
+                        "category": [{"id": CAT_CMI5, "objectType": "Activity"}],
+                        "grouping": [{"id": self.cs["course"], "objectType": "Activity"}],
+                    },
+                    "extensions": {
+                        SESSION_ID: self.session,
+                        CMI5 + "extensions/launchmode": "Normal",
+                        CMI5 + "extensions/moveon": self.cs["moveOn"],
+                        CMI5 + "extensions/launchurl": self.cs["url"],
+                        CMI5 + "extensions/launchparameters": "",
+                    },
+                },
+            },
+        )
+        self.url = (
+            server.url
+            + course.urls["cmi5"]
+            + self.cs["url"]
+            + "?"
+            + query(
+                {
+                    "endpoint": server.url + "/lrs/",
+                    "fetch": f"{server.url}/cmi5/fetch/{self.fetch_key}",
+                    "actor": json.dumps(self.actor),
+                    "registration": self.registration,
+                    "activityId": self.cs["au"],
+                }
+            )
+        )
 
 
 def run(course, server, ralph, page, right: bool):
@@ -117,9 +156,15 @@ def run(course, server, ralph, page, right: bool):
     assert exit_button.count() == 1, "a returnURL gives the learner a way back to the LMS"
     exit_button.click()
     page.wait_for_url(launch.return_url, timeout=15_000)
-    statements = wait_until(lambda: [s for s in ralph.statements(registration=launch.registration)
-                                     if verb(s) == "terminated"] and ralph.statements(registration=launch.registration),
-                            20, "the terminated statement", page)
+    statements = wait_until(
+        lambda: (
+            [s for s in ralph.statements(registration=launch.registration) if verb(s) == "terminated"]
+            and ralph.statements(registration=launch.registration)
+        ),
+        20,
+        "the terminated statement",
+        page,
+    )
     statements.sort(key=lambda s: s["timestamp"])
     return launch, learner, statements
 

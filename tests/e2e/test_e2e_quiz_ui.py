@@ -13,8 +13,7 @@ def test_retry_fill_in_then_click_check_once(packages, server, page):
         course = packages[slug]
         lms = TestLMS(page, server.url, "12").open()
         learner = lms.launch(server.url + course.urls["scorm12"] + "index.html", first_launch_12(course))
-        quiz = next((z for z in learner.data["quizzes"]
-                     if any(q["kind"] == "fill-in" for q in z["questions"])), None)
+        quiz = next((z for z in learner.data["quizzes"] if any(q["kind"] == "fill-in" for q in z["questions"])), None)
         if quiz:
             break
     assert quiz, "a bundled course has a fill-in question"

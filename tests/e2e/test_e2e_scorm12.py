@@ -35,7 +35,8 @@ def check_interactions(final: dict, learner: Learner, questions: list[dict]) -> 
     assert [i["id"] for i in found] == [q["id"] for q in questions]
     for i, q in zip(found, questions, strict=True):
         right = learner.given[q["id"]] == right_response(q) or (
-            q["kind"] == "fill-in" and fold(learner.given[q["id"]][0]) in q["answers"])
+            q["kind"] == "fill-in" and fold(learner.given[q["id"]][0]) in q["answers"]
+        )
         assert i["result"] == ("correct" if right else "wrong"), (q["id"], i)
         assert i["type"] == {"multiple-choice": "choice"}.get(q["kind"], q["kind"])
         assert i.get("correct_responses.0.pattern"), (q["id"], i)
@@ -70,10 +71,13 @@ def test_whole_course_then_resume(slug, packages, server, page):
     final = lms.leave()
 
     assert final["cmi.core.lesson_status"] == "passed"
-    assert (final["cmi.core.score.raw"], final["cmi.core.score.min"], final["cmi.core.score.max"]) \
-        == ("100", "0", "100")
+    assert (final["cmi.core.score.raw"], final["cmi.core.score.min"], final["cmi.core.score.max"]) == (
+        "100",
+        "0",
+        "100",
+    )
     assert TIMESPAN_12.match(final["cmi.core.session_time"]), final["cmi.core.session_time"]
-    assert final["cmi.core.exit"] == ""          # finished: not a suspended session
+    assert final["cmi.core.exit"] == ""  # finished: not a suspended session
     assert final["cmi.core.lesson_location"] == bookmark
     check_interactions(final, learner, questions)
     check_clean(lms, page)
@@ -152,6 +156,7 @@ def longest_course(packages) -> str:
     def size(slug):
         text = packages[slug].read("scorm12", "index.html")
         return (text.count('class="r-q"'), text.count('class="r-lesson"'))
+
     return max(COURSES, key=size)
 
 

@@ -22,8 +22,7 @@ def scos(course) -> list[str]:
 
 def nav(index: int, count: int) -> dict:
     """What the LMS's sequencer allows the SCO to request (continue / previous)."""
-    return {"continue": "true" if index + 1 < count else "false",
-            "previous": "true" if index else "false"}
+    return {"continue": "true" if index + 1 < count else "false", "previous": "true" if index else "false"}
 
 
 def check_clean(lms: TestLMS, page) -> None:
@@ -131,5 +130,5 @@ def test_suspend_retry_and_resume(slug, packages, server, page):
     assert final["cmi.exit"] == "normal"
     found = interactions(final)
     assert len(found) == 2 * len(questions), "the first session's interactions are kept, new ones added"
-    check_interactions(found[len(questions):], again, questions, right=True)
+    check_interactions(found[len(questions) :], again, questions, right=True)
     check_clean(lms, page)

@@ -55,7 +55,7 @@ class Created:
     @property
     def ids(self) -> list[str]:
         out = list(self.browser)
-        for req in self.server.log[self.first:]:
+        for req in self.server.log[self.first :]:
             if req.path == "statements" and req.method == "POST":
                 out += [s["id"] for s in req.json()]
         return list(dict.fromkeys(out))
@@ -73,6 +73,7 @@ def arrived(ralph, registration: str, count: int | None = None, last: str = "ter
         if count is not None:
             return found if verbs.count(last) >= count else None
         return found if last in verbs else None
+
     return check
 
 
@@ -93,8 +94,7 @@ def test_statements_state_and_resume(slug, packages, server, ralph, browser, pag
     registration = new_registration()
     actor = learner_agent(registration[:8])
     activity = launch_activity(course)
-    url = tincan_url(server.url, course.urls["xapi"], server.url + "/lrs/", server.auth, actor,
-                     registration, activity)
+    url = tincan_url(server.url, course.urls["xapi"], server.url + "/lrs/", server.auth, actor, registration, activity)
     created = Created(page, server)
     page.goto(url)
     learner = Learner(page)
@@ -145,8 +145,10 @@ def test_statements_state_and_resume(slug, packages, server, ralph, browser, pag
     # resumes where the learner left.
     # The last State PUT leaves at pagehide, independently of the statements: wait for it.
     def saved_bookmark():
-        doc = server.get_document("activities/state", {"activityId": activity, "agent": json.dumps(actor),
-                                                       "registration": registration, "stateId": "ruche"})
+        doc = server.get_document(
+            "activities/state",
+            {"activityId": activity, "agent": json.dumps(actor), "registration": registration, "stateId": "ruche"},
+        )
         return doc and json.loads(doc).get("b") == bookmark
 
     wait_until(saved_bookmark, 10, "the state document with the bookmark")
@@ -159,8 +161,9 @@ def test_statements_state_and_resume(slug, packages, server, ralph, browser, pag
         assert again.current() == bookmark
         on_page = again.responses_on_page()
         for q in questions:
-            assert [v.strip().lower() for v in on_page[q["id"]]] == \
-                [v.strip().lower() for v in given[q["id"]]] or sorted(on_page[q["id"]]) == sorted(given[q["id"]])
+            assert [v.strip().lower() for v in on_page[q["id"]]] == [
+                v.strip().lower() for v in given[q["id"]]
+            ] or sorted(on_page[q["id"]]) == sorted(given[q["id"]])
         leave(page2)
     finally:
         other.close()
@@ -176,8 +179,15 @@ def test_failing_learner(packages, server, ralph, page):
     """Every answer wrong: completed and failed (with the score), never passed; all valid."""
     course = packages[COURSES[0]]
     registration = new_registration()
-    url = tincan_url(server.url, course.urls["xapi"], server.url + "/lrs/", server.auth,
-                     learner_agent(registration[:8]), registration, launch_activity(course))
+    url = tincan_url(
+        server.url,
+        course.urls["xapi"],
+        server.url + "/lrs/",
+        server.auth,
+        learner_agent(registration[:8]),
+        registration,
+        launch_activity(course),
+    )
     page.goto(url)
     learner = Learner(page)
     learner.read_course(right=False)
@@ -201,8 +211,7 @@ def test_offline_midlesson_delivers_each_statement_once(slug, packages, server, 
     registration = new_registration()
     actor = learner_agent(registration[:8])
     activity = launch_activity(course)
-    url = tincan_url(server.url, course.urls["xapi"], server.url + "/lrs/", server.auth, actor,
-                     registration, activity)
+    url = tincan_url(server.url, course.urls["xapi"], server.url + "/lrs/", server.auth, actor, registration, activity)
     created = Created(page, server)
     page.goto(url)
     learner = Learner(page)
@@ -215,15 +224,17 @@ def test_offline_midlesson_delivers_each_statement_once(slug, packages, server, 
 
     context.set_offline(True)
     learner.read_course(right=True, until=middle)
-    page.wait_for_timeout(1500)        # the runtime tries, fails, and backs off
+    page.wait_for_timeout(1500)  # the runtime tries, fails, and backs off
     offline_ids = set(created.ids) - before
     assert offline_ids, "statements created while offline"
     assert at_lrs() == before, "nothing can reach the LRS while offline"
-    queued = page.evaluate("Object.keys(localStorage).filter(k => k.indexOf('ruche.q:') === 0)"
-                           ".map(k => JSON.parse(localStorage.getItem(k))).flat().map(s => s.id)")
+    queued = page.evaluate(
+        "Object.keys(localStorage).filter(k => k.indexOf('ruche.q:') === 0)"
+        ".map(k => JSON.parse(localStorage.getItem(k))).flat().map(s => s.id)"
+    )
     assert offline_ids <= set(queued), "what could not be sent waits in localStorage"
 
-    server.lose_responses = 1          # the first batch back online reaches Ralph, its answer does not
+    server.lose_responses = 1  # the first batch back online reaches Ralph, its answer does not
     context.set_offline(False)
     wait_until(lambda: offline_ids <= at_lrs(), 40, "the statements queued offline", page)
     assert server.lose_responses == 0, "a batch was stored with its answer lost"
@@ -250,11 +261,20 @@ def test_launch_url_with_form_encoded_spaces(packages, server, ralph, page):
     course = packages[COURSES[0]]
     registration = new_registration()
     actor = learner_agent(registration[:8])
-    url = tincan_url(server.url, course.urls["xapi"], server.url + "/lrs/", server.auth, actor,
-                     registration, launch_activity(course), plus=True)
+    url = tincan_url(
+        server.url,
+        course.urls["xapi"],
+        server.url + "/lrs/",
+        server.auth,
+        actor,
+        registration,
+        launch_activity(course),
+        plus=True,
+    )
     assert "+" in url
     page.goto(url)
     Learner(page).wait_ready()
-    statements = wait_until(lambda: ralph.statements(registration=registration), 10,
-                            "statements from a launch URL with + for spaces", page)
+    statements = wait_until(
+        lambda: ralph.statements(registration=registration), 10, "statements from a launch URL with + for spaces", page
+    )
     assert verb(statements[0]) == "initialized"

@@ -21,8 +21,11 @@ ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\
 
 def learner_agent(tag: str) -> dict:
     """An account-based agent (cmi5 requires one; Ralph refuses mailto addresses on reserved domains)."""
-    return {"objectType": "Agent", "name": "Léa Tremblay",
-            "account": {"homePage": "https://lms.example.org", "name": f"apprenant-{tag}"}}
+    return {
+        "objectType": "Agent",
+        "name": "Léa Tremblay",
+        "account": {"homePage": "https://lms.example.org", "name": f"apprenant-{tag}"},
+    }
 
 
 def new_registration() -> str:
@@ -34,12 +37,27 @@ def query(params: dict, plus: bool = False) -> str:
     return urlencode(params) if plus else urlencode(params, quote_via=quote)
 
 
-def tincan_url(base: str, package_path: str, endpoint: str, auth: str, actor: dict,
-               registration: str, activity_id: str, plus: bool = False) -> str:
+def tincan_url(
+    base: str,
+    package_path: str,
+    endpoint: str,
+    auth: str,
+    actor: dict,
+    registration: str,
+    activity_id: str,
+    plus: bool = False,
+) -> str:
     """A Tin Can (xAPI) launch: index.html?endpoint=&auth=&actor=&registration=&activity_id="""
-    return (f"{base}{package_path}index.html?"
-            + query({"endpoint": endpoint, "auth": auth, "actor": json.dumps(actor),
-                     "registration": registration, "activity_id": activity_id}, plus))
+    return f"{base}{package_path}index.html?" + query(
+        {
+            "endpoint": endpoint,
+            "auth": auth,
+            "actor": json.dumps(actor),
+            "registration": registration,
+            "activity_id": activity_id,
+        },
+        plus,
+    )
 
 
 def verb(statement: dict) -> str:
@@ -64,10 +82,15 @@ def validate_learninglocker(statements: list[dict]) -> list[str]:
     """Errors from the npm package @learninglocker/xapi-validation (run with node)."""
     if not shutil.which("node") or not (ROOT / "node_modules" / "@learninglocker").is_dir():
         return ["node or @learninglocker/xapi-validation missing (npm ci)"]
-    out = subprocess.run(["node", str(HERE / "validate_xapi.js")], input=json.dumps(statements),
-                         capture_output=True, text=True, timeout=60, check=True)
-    return [f"#{p['index']} {verb(statements[p['index']])}: {p['path']} {p['warning']}"
-            for p in json.loads(out.stdout)]
+    out = subprocess.run(
+        ["node", str(HERE / "validate_xapi.js")],
+        input=json.dumps(statements),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return [f"#{p['index']} {verb(statements[p['index']])}: {p['path']} {p['warning']}" for p in json.loads(out.stdout)]
 
 
 def wait_until(check: Callable[[], object], timeout: float, what: str, page=None):

@@ -11,7 +11,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from hubkit import basic, device_with_progress, register, statement
 
-from player import db, progress
+from player import db
+from player.web import report as progress
 
 
 def _page(client, url="/dashboard/", **query):
@@ -150,12 +151,15 @@ def test_statements_stored_before_the_hub_migration_are_counted(tmp_path):
     received = statement("11111111-1111-4111-8111-111111111111", name="Bea", score={"scaled": 0.5})
     own = statement("22222222-2222-4222-8222-222222222222", name="Caro", verb="passed")
     voiding = statement("33333333-3333-4333-8333-333333333333", verb="voided")
-    conn.execute("INSERT INTO lrs_statement (id, body, original, stored, verb) VALUES (?, ?, ?, ?, ?)",
-                 (received["id"], json.dumps(received), json.dumps(received), "2020-01-16T00:00:00Z",
-                  received["verb"]["id"]))
+    conn.execute(
+        "INSERT INTO lrs_statement (id, body, original, stored, verb) VALUES (?, ?, ?, ?, ?)",
+        (received["id"], json.dumps(received), json.dumps(received), "2020-01-16T00:00:00Z", received["verb"]["id"]),
+    )
     for body in (own, voiding):
-        conn.execute("INSERT INTO outbox (statement_id, statement, created_at) VALUES (?, ?, ?)",
-                     (body["id"], json.dumps(body), "2020-01-16T00:00:00Z"))
+        conn.execute(
+            "INSERT INTO outbox (statement_id, statement, created_at) VALUES (?, ?, ?)",
+            (body["id"], json.dumps(body), "2020-01-16T00:00:00Z"),
+        )
     conn.commit()
     db.migrate(conn)
     rows = {r["statement_id"]: dict(r) for r in conn.execute("SELECT * FROM progress_fact")}

@@ -1,7 +1,7 @@
 """End to end: `python -m player serve --hub` and Debian's Chromium (the session's `browser` fixture).
 
 A trainer logs in, registers a device, a form posted without its CSRF token is refused, the device
-syncs real statements with its token (player.sync.sync), and the dashboard then shows its learner.
+syncs real statements with its token (player.fleet.sync.sync), and the dashboard then shows its learner.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import pytest
 from hubkit import TRAINER, device_with_progress
 from processes import stop_process
 
-from player import sync
-from player.sync import Retry
+from player.fleet import sync
+from player.fleet.sync import Retry
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -18,8 +18,9 @@ from hubkit import (
     stored_ids,
 )
 
-from player import create_app, sync
-from player.sync import Retry
+from player import create_app
+from player.fleet import sync
+from player.fleet.sync import Retry
 
 FAST = Retry(attempts=6, base=0.01, cap=0.05)
 

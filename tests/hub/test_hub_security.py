@@ -48,15 +48,19 @@ def test_login_is_rate_limited_per_address(hub):
     assert login(elsewhere).status_code == 302  # another address is not blocked
 
 
-def test_the_window_passes(tmp_path):
-    app = hub_app(tmp_path / "hub", LOGIN_WINDOW=0.2, LOGIN_MAX_FAILURES=2)
+def test_the_window_passes(tmp_path, monkeypatch):
+    """A controlled clock: a slow password hash on a loaded machine must not let the window pass early."""
+    from player.web import auth
+
+    clock = [1000.0]
+    monkeypatch.setattr(auth.time, "monotonic", lambda: clock[0])
+    app = hub_app(tmp_path / "hub", LOGIN_WINDOW=60, LOGIN_MAX_FAILURES=2)
     client = app.test_client()
     login(client, "nope-nope")
     login(client, "nope-nope")
+    clock[0] += 59
     assert login(client).status_code == 429
-    import time
-
-    time.sleep(0.25)
+    clock[0] += 1.5
     assert login(client).status_code == 302
 
 

@@ -121,7 +121,7 @@ def as_trainer(client) -> None:
 
 
 def import_file(app, path: Path):
-    from player import library
+    from player.learning import library
 
     with app.app_context():
         return library.import_zip(path)

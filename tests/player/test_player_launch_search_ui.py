@@ -11,7 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playerkit import import_file, scorm2004_zip
 
-from player import db, i18n, search
+from player import db, i18n
+from player.learning import search
 
 
 def _iframe_src(page: str) -> str:
@@ -104,7 +105,7 @@ def test_search_is_french_aware_and_follows_imports(app, client, tmp_path):
     assert "Première partie" not in client.get("/search?q=jardin").get_data(as_text=True)
     with app.app_context():
         assert search.query("la le les") == []
-        from player import library
+        from player.learning import library
 
         library.remove_package(result.package_id)
         assert search.query("élèves") == []

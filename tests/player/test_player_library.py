@@ -20,7 +20,8 @@ from playerkit import (
 )
 
 from packager.packages import PackageError
-from player import db, library
+from player import db
+from player.learning import library
 
 XXE = """<?xml version="1.0"?>
 <!DOCTYPE manifest [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>

@@ -134,8 +134,6 @@ EXPECTED_12 = {
 }
 
 
-
-
 def _play(page, url, course, lesson):
     page.goto(url)
     page.locator("li.card", has_text=course).locator("h2 a").click()

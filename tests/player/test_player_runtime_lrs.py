@@ -18,8 +18,6 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chro
 GUIDE = "Guide de l'auteur Ruche"
 
 
-
-
 @pytest.mark.parametrize("standard", ["cmi5", "xAPI"])
 def test_ruche_package_reports_to_the_player_lrs(player_server, browser, standard):
     url = player_server.url

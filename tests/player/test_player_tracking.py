@@ -7,7 +7,8 @@ import json
 import pytest
 from playerkit import csrf, import_file, new_learner, scorm12_zip, scorm2004_zip
 
-from player import db, tracking
+from player import db
+from player.learning import tracking
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """Fixtures of the sync tests: every server is started here, on 127.0.0.1, and stopped at teardown.
 
 - `hub`: our player app's /xapi/ (create_app, temp data) in a werkzeug thread, taking gzip bodies
-  (player.gzip_requests.GunzipRequests, as create_app will install it); `plain_hub`: the same as the
+  (player.fleet.gzip_requests.GunzipRequests, as create_app will install it); `plain_hub`: the same as the
   player is today, without gzip.
 - `ralph_lrs`: Ralph LRS (ralph-malph) on its file-system backend, one per session; tests tell
   their statements apart by id.
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from synckit import FaultProxy, HubThread, RalphProcess
 
-from player.sync import Retry
+from player.fleet.sync import Retry
 
 FAST = Retry(attempts=6, base=0.01, cap=0.05)
 

@@ -1,7 +1,7 @@
 """Our hub in its own process for the sync tests: `python hub_server.py DATA_DIR gzip|plain`.
 
 The player app (create_app) with a basic-auth pair for /xapi/, served by werkzeug on an ephemeral
-port of 127.0.0.1; prints `READY <port>` once listening. `gzip`: with player.gzip_requests.GunzipRequests in
+port of 127.0.0.1; prints `READY <port>` once listening. `gzip`: with player.fleet.gzip_requests.GunzipRequests in
 front of the app (gzip request bodies); `plain`: without it, as the player is before create_app installs it.
 """
 

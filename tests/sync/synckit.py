@@ -27,8 +27,9 @@ from urllib.parse import urlencode, urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for processes.py (also when run alone)
 from processes import stop_process  # noqa: E402
 
-from player import db, tracking  # noqa: E402
-from player import statements as st
+from player import db
+from player.learning import statements as st
+from player.learning import tracking  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -188,7 +189,7 @@ def free_port() -> int:
 
 def gzip_or_not(wsgi_app, gzip_bodies: bool):  # noqa: ANN001, ANN201
     """The hub with or without gzip request bodies, whether create_app installs GunzipRequests or not."""
-    from player.gzip_requests import GunzipRequests
+    from player.fleet.gzip_requests import GunzipRequests
 
     while isinstance(wsgi_app, GunzipRequests):
         wsgi_app = wsgi_app.app

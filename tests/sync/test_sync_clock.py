@@ -10,7 +10,7 @@ import pytest
 from freezegun import freeze_time
 from synckit import HubProcess, assert_exactly_once, fetch_statements, fill_outbox, runs
 
-from player.sync import Retry, sync
+from player.fleet.sync import Retry, sync
 
 
 @pytest.fixture(scope="module")

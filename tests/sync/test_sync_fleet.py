@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 from synckit import HubProcess, assert_exactly_once, fetch_statements, fill_outbox
 
-from player.sync import Retry, sync
+from player.fleet.sync import Retry, sync
 
 DEVICES = 50
 PER_DEVICE = 400

@@ -20,7 +20,7 @@ from synckit import (
 )
 
 from player import db
-from player.sync import Retry, pending_count, print_progress, retry_rejected, status, sync, wait_and_sync
+from player.fleet.sync import Retry, pending_count, print_progress, retry_rejected, status, sync, wait_and_sync
 
 # ---------------------------------------------------------------------------------------------
 # The plain path

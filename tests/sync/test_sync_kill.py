@@ -11,11 +11,11 @@ import sys
 import pytest
 from synckit import ROOT, assert_exactly_once, fill_outbox, id_counts, outbox_state, runs, sent_ids
 
-from player.sync import sync
+from player.fleet.sync import sync
 
 CHILD = """
 import sys
-from player.sync import sync
+from player.fleet.sync import sync
 result = sync(sys.argv[1], sys.argv[2], (sys.argv[3], sys.argv[4]), batch_size=50)
 print(result.line(), flush=True)
 """

@@ -1,4 +1,4 @@
-"""The parts of player.sync on their own: backoff, statement comparison, endpoints, the hub's
+"""The parts of player.fleet.sync on their own: backoff, statement comparison, endpoints, the hub's
 gzip middleware, the command, the background thread."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 from synckit import assert_exactly_once, basic, fill_outbox, id_counts
 
 from player import create_app, db
-from player.gzip_requests import GunzipRequests
-from player.sync import (
+from player.fleet.gzip_requests import GunzipRequests
+from player.fleet.sync import (
     Retry,
     SyncError,
     equivalent,

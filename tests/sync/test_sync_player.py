@@ -11,7 +11,7 @@ import pytest
 from synckit import assert_exactly_once, id_counts
 
 from player import create_app, db
-from player.sync import sync
+from player.fleet.sync import sync
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "player"))
 from playerkit import csrf, import_file, new_learner, scorm12_zip, scorm2004_zip  # noqa: E402

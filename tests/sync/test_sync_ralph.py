@@ -9,7 +9,7 @@ import pytest
 from synckit import assert_exactly_once, fetch_statements, fill_outbox, id_counts, outbox_state, runs
 
 from player import db
-from player.sync import sync
+from player.fleet.sync import sync
 
 
 def test_ralph_receives_everything_once(device, ralph_lrs, make_proxy):

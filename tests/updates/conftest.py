@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from updkit import FaultProxy, Hub, build_versions, player  # noqa: E402
 
-from player.sync import Retry  # noqa: E402
+from player.fleet.sync import Retry  # noqa: E402
 
 FAST = Retry(attempts=4, base=0.01, cap=0.05)
 

@@ -16,7 +16,7 @@ import pytest
 from updkit import basic, install, packages
 
 from player import db
-from player.updates import folder_files, pull_updates
+from player.fleet.updates import folder_files, pull_updates
 
 SCORM = "scorm2004"
 
@@ -67,7 +67,7 @@ def test_first_pull_installs_everything_then_costs_one_request(hub, device, vers
     assert again.ok and again.not_modified and not again.installed and not again.updated
     assert again.requests == 1 and again.wire_bytes < 700  # 304 to the catalogue's ETag
     with device.app_context():  # a package removed here: the next pull reads the whole catalogue again
-        from player import library
+        from player.learning import library
 
         library.remove_package(next(iter(packages(device).values()))["id"])
     third = pull_updates(device, hub.url, hub.auth, retry=fast)
@@ -147,7 +147,7 @@ def test_download_cut_for_good_resumes_at_the_next_pull(hub, device, versions, f
 
 
 def pull_sizes(hub) -> list[int]:  # noqa: ANN001
-    from player import updates
+    from player.fleet import updates
 
     with hub.app.app_context():
         return [p.zip_size for p in updates.published()]
@@ -168,7 +168,7 @@ def test_corrupted_file_is_refused_and_nothing_installed(hub, device, versions, 
     assert "does not match its hash" in result.refused[0][1]
     assert _files(device, key) == before and packages(device)[key] == row
     kept = {p.name for p in (Path(device.config["DATA_DIR"]) / "updates" / "objects").iterdir()}
-    from player import updates
+    from player.fleet import updates
 
     with hub.app.app_context():
         expected = updates.published()[0].files["l3.html"][0]  # what the catalogue promised
@@ -179,7 +179,7 @@ def test_corrupted_file_is_refused_and_nothing_installed(hub, device, versions, 
 def test_corrupted_zip_is_refused_and_nothing_installed(hub, device, versions, fast):
     v1, _ = versions
     install(hub.app, v1[SCORM])
-    from player import updates
+    from player.fleet import updates
 
     with hub.app.app_context():
         item = updates.published()[0]
@@ -237,7 +237,7 @@ def test_hub_endpoints_range_if_range_etag(hub, versions):
 
 def test_hub_device_tokens_are_accepted_and_revocable(tmp_path, device, versions, fast):
     """In hub mode, a registered device's token works (lrs.authenticate decides), and stops when revoked."""
-    hub_module = pytest.importorskip("player.hub")
+    hub_module = pytest.importorskip("player.fleet.devices")
     if not hasattr(hub_module, "register"):
         pytest.skip("hub mode not available")
     from updkit import Hub
@@ -261,7 +261,7 @@ def test_run_command_prints_a_line_and_exit_status(hub, device, versions, monkey
     """What `python -m player update` runs: one line, 0 when everything is installed, 2 without a hub."""
     import io
 
-    from player.updates import run_command
+    from player.fleet.updates import run_command
 
     install(hub.app, versions[0][SCORM])
     for name in ("RUCHE_SYNC_ENDPOINT", "RUCHE_UPDATES_ENDPOINT", "RUCHE_SYNC_KEY", "RUCHE_SYNC_SECRET"):
@@ -281,7 +281,7 @@ def test_background_pull_installs_and_stops(hub, tmp_path, versions):
 
     from updkit import player
 
-    from player.updates import start_background
+    from player.fleet.updates import start_background
 
     install(hub.app, versions[0][SCORM])
     device = player(

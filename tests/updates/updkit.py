@@ -58,7 +58,7 @@ def player(data: Path, **config):  # noqa: ANN003, ANN201
 
 
 def install(app, path: Path):  # noqa: ANN001, ANN201
-    from player import library
+    from player.learning import library
 
     with app.app_context():
         return library.import_zip(path)

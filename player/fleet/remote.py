@@ -26,8 +26,6 @@ class TransportError(Exception):
     """The network failed us: refused, reset, timed out, truncated, garbled."""
 
 
-
-
 @dataclass
 class Counter:
     out: int = 0

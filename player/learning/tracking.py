@@ -16,9 +16,9 @@ import sqlite3
 import uuid
 from typing import Any
 
+from packager.standards.xapi import INTERACTION_TYPES
 from player import db
-from player import statements as st
-from player.xapi_validate import INTERACTION_TYPES
+from player.learning import statements as st
 
 MAX_CMI_BYTES = 1024 * 1024
 MAX_VALUE = 65536
@@ -489,7 +489,7 @@ def progress(learner_id: int) -> list[dict]:
             chosen = best(launches.get(launch["ident"], []))
             item = {"launch": launch, "attempt": chosen}
             if standard == "cmi5" and "move_on" in launch:  # an AU is done when its moveOn rule is met
-                from player.cmi5 import move_on_met
+                from player.learning.cmi5 import move_on_met
 
                 item["satisfied"] = move_on_met(launch["move_on"], "not attempted", "unknown") or any(
                     move_on_met(launch["move_on"], a["completion"], a["success"])
@@ -579,6 +579,6 @@ def record_statement(conn: sqlite3.Connection, body: dict) -> None:
             f"UPDATE attempt SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?", (*sets.values(), row["id"])
         )
     if row["standard"] == "cmi5":  # moveOn → the LMS's satisfied statements (cmi5 §9.3.9)
-        from player import cmi5  # cmi5 imports lrs, which imports this module
+        from player.learning import cmi5  # cmi5 imports lrs, which imports this module
 
         cmi5.after_statement(conn, dict(row), body)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from player import db, tracking
-from player.auth import current_learner, learner_required, trainer_required
+from player import db
 from player.i18n import _
+from player.learning import tracking
+from player.web.auth import current_learner, learner_required, trainer_required
 
 bp = Blueprint("views", __name__)
 

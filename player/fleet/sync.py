@@ -38,7 +38,7 @@ from typing import Any, TextIO
 from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 from player import db
-from player.remote import Auth, Client, Reply, TransportError
+from player.fleet.remote import Auth, Client, Reply, TransportError
 
 log = logging.getLogger(__name__)
 

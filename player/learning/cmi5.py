@@ -23,8 +23,9 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, jsonify, request, url_for
 
-from player import db, lrs
-from player import statements as st
+from player import db
+from player.learning import statements as st
+from player.lrs import resources as lrs
 
 bp = Blueprint("cmi5", __name__)
 CMI5_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5"

@@ -1,6 +1,6 @@
 """The trainer dashboard: learners' progress with filters, a CSV export and an SVG chart.
 
-Thin views over player.progress; the trainer login is checked for every route of the blueprint
+Thin views over player.web.report; the trainer login is checked for every route of the blueprint
 (before_request), so a new page cannot be left open by a forgotten decorator.
 """
 
@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
-from player import hub, progress
-from player.auth import is_trainer
+from player.fleet import devices as hub
 from player.i18n import _
+from player.web import report as progress
+from player.web.auth import is_trainer
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 

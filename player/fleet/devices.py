@@ -32,8 +32,8 @@ from flask import (
 )
 
 from player import db
-from player.auth import is_trainer
 from player.i18n import _
+from player.web.auth import is_trainer
 
 bp = Blueprint("hub", __name__, url_prefix="/hub")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,59}$")
@@ -51,7 +51,7 @@ def token_hash(token: str) -> str:
 
 def forwarding(app: Flask | None = None) -> bool:
     """True when received statements must enter the outbox (an upstream or sync remote is set)."""
-    from player import sync
+    from player.fleet import sync
 
     return bool(sync.settings(app or current_app)[0])
 

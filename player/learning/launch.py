@@ -15,9 +15,11 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from werkzeug.security import safe_join
 
-from player import assets, cmi5, db, tracking
-from player.auth import csrf_token, current_learner, learner_required
+from player import db
 from player.i18n import _
+from player.learning import cmi5, tracking
+from player.web import assets
+from player.web.auth import csrf_token, current_learner, learner_required
 
 bp = Blueprint("learn", __name__)
 

@@ -21,7 +21,7 @@ Why it looks like this (docs/updates.md tells the long story):
   file list under `<data>/updates/published/`; a library folder's name carries its content hash,
   so the cache never goes stale.
 
-The device talks HTTP with `player.sync`'s client (one kept-alive connection, every byte
+The device talks HTTP with `player.fleet.sync`'s client (one kept-alive connection, every byte
 counted, backoff with jitter) and authenticates like sync: basic auth checked by
 `lrs.authenticate` on the hub.
 """
@@ -49,7 +49,9 @@ from typing import Any, TextIO
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, send_file
 
 from packager.packages import PackageError, read_package
-from player import db, lrs, remote, sync
+from player import db
+from player.fleet import remote, sync
+from player.lrs import resources as lrs
 
 log = logging.getLogger(__name__)
 
@@ -731,7 +733,7 @@ class _Puller:
                 built = self._whole_zip(hub_id, sha, size, files)
             try:
                 with self.app.app_context():
-                    from player import library
+                    from player.learning import library
 
                     imported = library.import_zip(built, source=f"update {entry['identifier']}")
             except PackageError as exc:
@@ -913,7 +915,7 @@ def pull_updates(
     """Install every new or changed package the hub at `endpoint` publishes; never raises for network trouble.
 
     `endpoint`: the hub's updates URL (`http://hub:5000/updates`; a sync endpoint `…/xapi` or a bare
-    origin works too). `auth`: as for `player.sync.sync` (a key/secret pair, usually the device's).
+    origin works too). `auth`: as for `player.fleet.sync.sync` (a key/secret pair, usually the device's).
     """
     try:
         base, auth = sync.split_endpoint(updates_endpoint(endpoint), auth)

@@ -28,9 +28,10 @@ from pathlib import Path
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 
 from packager.packages import Package, PackageError, read_package, unsafe_member
-from player import db, search
-from player.auth import trainer_required
+from player import db
 from player.i18n import _
+from player.learning import search
+from player.web.auth import trainer_required
 
 bp = Blueprint("library", __name__)
 

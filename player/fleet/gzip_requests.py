@@ -15,6 +15,7 @@ from typing import Any
 
 XAPI_VERSION = "1.0.3"
 
+
 class GunzipRequests:
     """WSGI middleware for the hub: `Content-Encoding: gzip` request bodies under `prefix`, inflated
     with a size limit (413 past `max_bytes`, so a small zip bomb cannot fill memory); any other
@@ -66,5 +67,3 @@ def _answer(start_response: Callable, code: int, message: str) -> list[bytes]:
         ],
     )
     return [body]
-
-

@@ -15,7 +15,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, request
 
 bp = Blueprint("assets", __name__)
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(__file__).parent.parent / "static"
 COMPRESS = (".html", ".htm", ".js", ".css", ".json", ".svg", ".xml", ".txt")
 CACHE_LIMIT = 8 * 1024 * 1024
 MAX_CACHED_FILE = 2 * 1024 * 1024

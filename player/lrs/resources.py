@@ -2,7 +2,7 @@
 profiles), activities, agents, about. Basic auth; launched content gets its own credential.
 
 Storage goes through player.db like everything else; statements from launched content also
-credit the learner's attempt and go to the outbox (player.tracking.record_statement).
+credit the learner's attempt and go to the outbox (player.learning.tracking.record_statement).
 """
 
 from __future__ import annotations
@@ -19,9 +19,17 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from player import db, tracking
-from player import statements as st
-from player.xapi_validate import InvalidStatement, check_agent, check_iri, check_statement, check_timestamp, check_uuid
+from packager.standards.xapi import (
+    InvalidStatement,
+    check_agent,
+    check_iri,
+    check_statement,
+    check_timestamp,
+    check_uuid,
+)
+from player import db
+from player.learning import statements as st
+from player.learning import tracking
 
 bp = Blueprint("lrs", __name__, url_prefix="/xapi")
 VERSION = "1.0.3"
@@ -76,7 +84,9 @@ def authenticate() -> dict:
         return {"key": key, "learner_id": None, "attempt_id": None, "authority": _authority_for(key), "outbox": False}
     row = db.get_db().execute("SELECT * FROM lrs_credential WHERE key = ?", (key,)).fetchone()
     if row is None and current_app.config.get("HUB"):
-        from player import hub  # hub mode: a registered device's token, checked on every request (docs/hub.md)
+        from player.fleet import (
+            devices as hub,  # hub mode: a registered device's token, checked on every request (docs/hub.md)
+        )
 
         device = hub.check_device(key, secret)
         if device is None:

@@ -19,9 +19,9 @@ from urllib.parse import unquote
 from markupsafe import Markup, escape
 
 from player import db
-from player import statements as st
 from player.i18n import _
-from player.tracking import parse_timespan
+from player.learning import statements as st
+from player.learning.tracking import parse_timespan
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 QUESTION_VERBS = (ADL + "answered", ADL + "responded")
