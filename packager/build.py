@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packager.files import read_comment, write_zip
 from packager.cache import course_key, zip_comment
 from packager.errors import Issue, SourceError
+from packager.files import read_comment, write_zip
 
 INDEX = ".build-index.json"
 RUNTIME_FILES = ("ruche.js", "ruche.css")
