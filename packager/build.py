@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Iterable
@@ -13,7 +11,7 @@ from pathlib import Path
 
 from packager.cache import course_key, zip_comment
 from packager.errors import Issue, SourceError
-from packager.files import read_comment, write_zip
+from packager.files import atomic_write, read_comment, write_zip
 from packager.formats import FORMATS, Registry
 
 INDEX = ".build-index.json"
@@ -61,14 +59,6 @@ def _read_index(out: Path) -> dict:
         return json.loads((out / INDEX).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
 
 
 def _up_to_date(out: Path, entry: dict, key: str, formats: Iterable[str]) -> bool:
@@ -160,7 +150,7 @@ def build(
     if changed:
         known = {f.name for f in folders}
         index = {slug: entry for slug, entry in index.items() if slug in known}
-        _write_atomic(out / INDEX, json.dumps(index, indent=1, sort_keys=True).encode())
+        atomic_write(out / INDEX, json.dumps(index, indent=1, sort_keys=True).encode())
         from packager.catalogue import write_catalogue
 
         write_catalogue(out, index)
