@@ -20,6 +20,7 @@ from figures import emit  # noqa: E402
 
 from packager.build import ALL_FORMATS, build  # noqa: E402
 from packager.bundle import runtime_files  # noqa: E402
+from packager.formats import FORMATS  # noqa: E402
 
 QUIET = {"progress": lambda _line: None}
 PARAGRAPH = (
@@ -86,7 +87,7 @@ def main() -> None:
         for fmt in ALL_FORMATS:
             total = sum(r.bytes for r in report.built if r.format == fmt)
             emit(f"package_bytes_total.{fmt}", total, "B")
-            files = runtime_files(fmt)
+            files = runtime_files(FORMATS[fmt].scripts)
             raw = b"".join(files.values())
             gz = sum(len(gzip.compress(data, 9)) for data in files.values())
             emit(f"runtime_bytes_gzip.{fmt}", gz, "B", budget=15 * 1024, minified=len(raw))

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Iterable
@@ -13,11 +11,13 @@ from pathlib import Path
 
 from packager.cache import course_key, zip_comment
 from packager.errors import Issue, SourceError
-from packager.files import read_comment, write_zip
+from packager.files import atomic_write, read_comment, write_zip
+from packager.formats import FORMATS, Registry
 
 INDEX = ".build-index.json"
 RUNTIME_FILES = ("ruche.js", "ruche.css")
-ALL_FORMATS = ("scorm12", "scorm2004", "xapi", "cmi5", "web")
+# Every registered format, in registration order (what `build` makes by default).
+ALL_FORMATS = FORMATS.names()
 
 
 @dataclass
@@ -61,14 +61,6 @@ def _read_index(out: Path) -> dict:
         return {}
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
-
-
 def _up_to_date(out: Path, entry: dict, key: str, formats: Iterable[str]) -> bool:
     if entry.get("key") != key:
         return False
@@ -80,10 +72,9 @@ def _up_to_date(out: Path, entry: dict, key: str, formats: Iterable[str]) -> boo
 
 
 def build_course(
-    folder: Path, out: Path, formats: Iterable[str], key: str
+    folder: Path, out: Path, formats: Iterable[str], key: str, registry: Registry = FORMATS
 ) -> tuple[dict, list[PackageResult], list[Issue]]:
     """Build one course's packages in memory, then write each zip atomically."""
-    from packager.formats import FORMATS
     from packager.lint import check_course
     from packager.load import load_course
     from packager.render import Site
@@ -94,7 +85,7 @@ def build_course(
     if errors:
         raise SourceError(errors)
     site = Site(course)
-    packages = {fmt: FORMATS[fmt](site) for fmt in formats}
+    packages = {fmt: registry[fmt].build(site, registry[fmt]) for fmt in formats}
     results = []
     for fmt, files in packages.items():
         path = out / f"{course.slug}-{course.version}-{fmt}.zip"
@@ -116,12 +107,16 @@ def build_course(
 def build(
     root: Path,
     out: Path,
-    formats: Iterable[str] = ALL_FORMATS,
+    formats: Iterable[str] | None = None,
     force: bool = False,
     progress: Callable[[str], None] = print,
+    registry: Registry = FORMATS,
 ) -> BuildReport:
     """Build every course under `root` into `out`, skipping courses whose inputs did not change."""
-    formats = tuple(formats)
+    formats = registry.names() if formats is None else tuple(formats)
+    unknown = [f for f in formats if f not in registry]
+    if unknown:
+        raise ValueError(f"unknown format(s): {', '.join(unknown)}")
     out.mkdir(parents=True, exist_ok=True)
     index = _read_index(out)
     report = BuildReport()
@@ -137,7 +132,7 @@ def build(
             progress(f"{prefix}: unchanged, skipped")
             continue
         try:
-            meta, results, warnings = build_course(folder, out, formats, key)
+            meta, results, warnings = build_course(folder, out, formats, key, registry)
         except SourceError as exc:
             report.errors.extend(exc.issues)
             progress(f"{prefix}: FAILED ({len(exc.issues)} error(s)); previous exports kept")
@@ -155,7 +150,7 @@ def build(
     if changed:
         known = {f.name for f in folders}
         index = {slug: entry for slug, entry in index.items() if slug in known}
-        _write_atomic(out / INDEX, json.dumps(index, indent=1, sort_keys=True).encode())
+        atomic_write(out / INDEX, json.dumps(index, indent=1, sort_keys=True).encode())
         from packager.catalogue import write_catalogue
 
         write_catalogue(out, index)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from packager.files import atomic_write
 from packager.strings import strings_for
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -26,9 +25,4 @@ def render_catalogue(index: dict, language: str = "fr") -> bytes:
 
 
 def write_catalogue(out: Path, index: dict) -> None:
-    data = render_catalogue(index)
-    fd, tmp = tempfile.mkstemp(prefix=".index.html.", dir=out)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, out / "index.html")
+    atomic_write(out / "index.html", render_catalogue(index))

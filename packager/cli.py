@@ -8,10 +8,9 @@ from pathlib import Path
 
 
 def _build(args: argparse.Namespace) -> int:
-    from packager.build import ALL_FORMATS, build, size_table
+    from packager.build import build, size_table
 
-    formats = args.format or list(ALL_FORMATS)
-    report = build(Path(args.courses), Path(args.out), formats, force=args.force)
+    report = build(Path(args.courses), Path(args.out), args.format, force=args.force)
     for issue in report.warnings:
         print(issue, file=sys.stderr)
     for issue in report.errors:
@@ -25,6 +24,8 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str]) -> int:
+    from packager.formats import FORMATS
+
     parser = argparse.ArgumentParser(
         prog="python -m packager", description="Ruche packager: Markdown courses → e-learning packages"
     )
@@ -35,7 +36,7 @@ def main(argv: list[str]) -> int:
     b.add_argument(
         "--format",
         action="append",
-        choices=["scorm12", "scorm2004", "xapi", "cmi5", "web"],
+        choices=FORMATS.names(),
         help="only this format (repeatable)",
     )
     b.add_argument("--force", action="store_true", help="rebuild even unchanged courses")

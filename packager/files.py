@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -68,13 +68,17 @@ def zip_bytes_into(handle: zipfile.ZipFile, files: dict[str, bytes]) -> None:
 
 def write_zip(target: Path, files: dict[str, bytes], comment: bytes = b"") -> int:
     """Write `files` to `target` atomically, sorted by name; returns the zip's size in bytes."""
-    return write_zip_members(target, ((name, files[name]) for name in sorted(files)), comment)
+    return _write_zip(target, comment, lambda handle: zip_bytes_into(handle, files))
 
 
 def write_zip_members(target: Path, members: Iterable[tuple[str, bytes]], comment: bytes = b"") -> int:
     """Write (name, data) members to `target` atomically, in the order given; returns its size."""
+    return _write_zip(target, comment, lambda handle: zip_members_into(handle, members))
+
+
+def _write_zip(target: Path, comment: bytes, fill: Callable[[zipfile.ZipFile], None]) -> int:
     with atomic_file(target) as raw, zipfile.ZipFile(raw, "w") as handle:
-        zip_members_into(handle, members)
+        fill(handle)
         handle.comment = comment
     return Path(target).stat().st_size
 

@@ -158,8 +158,8 @@ class Site:
         """The media files the pages use, read from the course folder."""
         return {asset.path: asset.source.read_bytes() for asset in self.course.assets}
 
-    def runtime(self, fmt: str) -> dict[str, bytes]:
-        return runtime_files(fmt)
+    def runtime(self, scripts: tuple[str, ...]) -> dict[str, bytes]:
+        return runtime_files(tuple(scripts))
 
 
 __all__ = ["Site", "lesson_iri", "question_iri", "lesson_file", "target_path"]

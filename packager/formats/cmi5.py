@@ -5,6 +5,7 @@ from __future__ import annotations
 from lxml import etree
 
 from packager.formats.common import LAUNCH, single_page, xml_bytes
+from packager.formats.registry import Format
 from packager.render import Site
 
 CMI5 = "https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd"
@@ -35,7 +36,7 @@ def manifest(site: Site) -> bytes:
     return xml_bytes(root)
 
 
-def package(site: Site) -> dict[str, bytes]:
-    files = single_page(site, "cmi5")
+def package(site: Site, fmt: Format) -> dict[str, bytes]:
+    files = single_page(site, fmt)
     files["cmi5.xml"] = manifest(site)
     return files

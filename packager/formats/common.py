@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from lxml import etree
 
+from packager.formats.registry import Format
 from packager.render import Site
 
 LAUNCH = "index.html"
 
 
-def single_page(site: Site, fmt: str) -> dict[str, bytes]:
+def single_page(site: Site, fmt: Format) -> dict[str, bytes]:
     """One launch page with the whole course, its runtime and its media."""
     c = site.course
-    files = {LAUNCH: site.page(fmt, c.lessons, intro=True, page_id=c.id, mode="anchor")}
-    files.update(site.runtime(fmt))
+    files = {LAUNCH: site.page(fmt.name, c.lessons, intro=True, page_id=c.id, mode="anchor")}
+    files.update(site.runtime(fmt.scripts))
     files.update(site.assets())
     return files
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from lxml import etree
 
 from packager.formats.common import LAUNCH, manifest_id, single_page, xml_bytes
+from packager.formats.registry import Format
 from packager.render import Site
 
 CP = "http://www.imsproject.org/xsd/imscp_rootv1p1p2"
@@ -39,8 +40,8 @@ def manifest(site: Site, files: list[str]) -> bytes:
     return xml_bytes(root)
 
 
-def package(site: Site) -> dict[str, bytes]:
-    files = single_page(site, "scorm12")
+def package(site: Site, fmt: Format) -> dict[str, bytes]:
+    files = single_page(site, fmt)
     ordered = [LAUNCH] + sorted(n for n in files if n != LAUNCH)
     files["imsmanifest.xml"] = manifest(site, ordered)
     return files

@@ -10,6 +10,7 @@ from __future__ import annotations
 from lxml import etree
 
 from packager.formats.common import manifest_id, xml_bytes
+from packager.formats.registry import Format
 from packager.model import Lesson
 from packager.render import Site, lesson_file, lesson_iri
 
@@ -118,19 +119,19 @@ def manifest(site: Site, shared: list[str]) -> bytes:
     return xml_bytes(root)
 
 
-def package(site: Site) -> dict[str, bytes]:
+def package(site: Site, fmt: Format) -> dict[str, bytes]:
     c = site.course
     files: dict[str, bytes] = {}
     for index, lesson in enumerate(c.lessons):
         files[lesson_file(lesson)] = site.page(
-            "scorm2004",
+            fmt.name,
             [lesson],
             intro=index == 0,
             page_id=lesson_iri(c, lesson),
             mode="lesson",
             title=f"{lesson.title} · {c.title}",
         )
-    shared = {**site.runtime("scorm2004"), **site.assets()}
+    shared = {**site.runtime(fmt.scripts), **site.assets()}
     files.update(shared)
     files["imsmanifest.xml"] = manifest(site, sorted(shared))
     return files

@@ -5,6 +5,7 @@ from __future__ import annotations
 from lxml import etree
 
 from packager.formats.common import LAUNCH, single_page, xml_bytes
+from packager.formats.registry import Format
 from packager.render import Site, lesson_iri, question_iri
 
 TINCAN = "http://projecttincan.com/tincan.xsd"
@@ -36,7 +37,7 @@ def manifest(site: Site) -> bytes:
     return xml_bytes(root)
 
 
-def package(site: Site) -> dict[str, bytes]:
-    files = single_page(site, "xapi")
+def package(site: Site, fmt: Format) -> dict[str, bytes]:
+    files = single_page(site, fmt)
     files["tincan.xml"] = manifest(site)
     return files
