@@ -26,6 +26,8 @@ from flask import Blueprint, jsonify, request, url_for
 from player import db
 from player.learning import statements as st
 from player.lrs import resources as lrs
+from player.store import attempts, learners, packages
+from player.store import lrs as lrs_store
 
 bp = Blueprint("cmi5", __name__)
 CMI5_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
@@ -44,11 +46,7 @@ def _credential(learner: dict, attempt: dict, fetch: bool) -> tuple[str, str, st
     key, secret = f"launch-{secrets.token_hex(8)}", secrets.token_urlsafe(24)
     token = secrets.token_urlsafe(24) if fetch else None
     with db.transaction() as conn:
-        conn.execute(
-            "INSERT INTO lrs_credential(key, secret, learner_id, attempt_id, fetch_token, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (key, secret, learner["id"], attempt["id"], token, db.now()),
-        )
+        lrs_store.add_credential(conn, key, secret, learner["id"], attempt["id"], token, db.now())
     return key, secret, token
 
 
@@ -129,11 +127,7 @@ def _write_launch_data(package: dict, launch: dict, attempt: dict, learner: dict
             conn, "state", scope, "LMS.LaunchData", lrs._canonical(data).encode(), "application/json", merge=False
         )
         pref_scope = {"activity": "", "agent": scope["agent"], "registration": ""}
-        exists = conn.execute(
-            "SELECT 1 FROM lrs_document WHERE kind = 'agent' AND agent = ? AND doc_id = ?",
-            (scope["agent"], "cmi5LearnerPreferences"),
-        ).fetchone()
-        if not exists:
+        if lrs_store.document(conn, "agent", pref_scope, "cmi5LearnerPreferences") is None:
             prefs = {"languagePreference": "fr-CA,fr,en", "audioPreference": "on"}
             lrs.save_document(
                 conn,
@@ -160,10 +154,9 @@ def _write_launch_data(package: dict, launch: dict, attempt: dict, learner: dict
 def fetch(token: str):
     """cmi5 fetch URL: returns the auth token the first time only, an error afterwards."""
     with db.transaction() as conn:
-        row = conn.execute("SELECT * FROM lrs_credential WHERE fetch_token = ?", (token,)).fetchone()
-        if row is None or row["fetched"]:
+        row = lrs_store.take_fetch_token(conn, token)
+        if row is None:
             return jsonify({"error-code": "1", "error-text": "This fetch URL was already used or is unknown."}), 200
-        conn.execute("UPDATE lrs_credential SET fetched = 1 WHERE key = ?", (row["key"],))
     auth = base64.b64encode(f"{row['key']}:{row['secret']}".encode()).decode()
     return jsonify({"auth-token": auth})
 
@@ -187,11 +180,7 @@ def au_satisfied(conn: Any, learner_id: int, identifier: str, launch: dict) -> b
     """An AU is satisfied when any of the learner's attempts on it meets its moveOn rule."""
     if move_on_met(launch.get("move_on"), "not attempted", "unknown"):  # NotApplicable: met from the start
         return True
-    rows = conn.execute(
-        "SELECT completion, success FROM attempt WHERE learner_id = ? AND package_identifier = ? "
-        "AND standard = 'cmi5' AND launch_ident = ?",
-        (learner_id, identifier, launch["ident"]),
-    ).fetchall()
+    rows = attempts.of_launch(learner_id, identifier, "cmi5", launch["ident"], conn)
     return any(move_on_met(launch.get("move_on"), r["completion"], r["success"]) for r in rows)
 
 
@@ -205,19 +194,6 @@ def block_object_id(identifier: str, path: list[str]) -> str:
     return course_object_id(identifier) + "/block/" + "/".join(quote(title, safe="") for title in path)
 
 
-def _already_satisfied(conn: Any, object_id: str, agent: str) -> bool:
-    return (
-        conn.execute(
-            "SELECT 1 FROM lrs_statement s "
-            "JOIN lrs_statement_activity a ON a.seq = s.seq AND a.related = 0 AND a.activity = ? "
-            "JOIN lrs_statement_agent g ON g.seq = s.seq AND g.related = 0 AND g.agent = ? "
-            "WHERE s.verb = ? AND s.voided = 0 LIMIT 1",
-            (object_id, agent, SATISFIED),
-        ).fetchone()
-        is not None
-    )
-
-
 def after_statement(conn: Any, attempt: dict, body: dict) -> list[str]:
     """Called (inside the storing transaction) once a statement credited a cmi5 attempt.
 
@@ -226,16 +202,11 @@ def after_statement(conn: Any, attempt: dict, body: dict) -> list[str]:
     """
     if (body.get("verb") or {}).get("id") == SATISFIED:
         return []
-    package = conn.execute(
-        "SELECT * FROM package WHERE identifier = ? AND standard = 'cmi5'", (attempt["package_identifier"],)
-    ).fetchone()
-    learner = conn.execute("SELECT * FROM learner WHERE id = ?", (attempt["learner_id"],)).fetchone()
+    package = packages.find(attempt["package_identifier"], "cmi5", conn)
+    learner = learners.get(attempt["learner_id"], conn)
     if package is None or learner is None:
         return []
-    launches = [
-        dict(r, parents=json.loads(r["parents"] or "[]"))
-        for r in conn.execute("SELECT * FROM launch WHERE package_id = ? ORDER BY position", (package["id"],))
-    ]
+    launches = [dict(r, parents=json.loads(r["parents"] or "[]")) for r in packages.launches(package["id"], conn)]
     this = next((la for la in launches if la["ident"] == attempt["launch_ident"]), None)
     if this is None or not au_satisfied(conn, learner["id"], package["identifier"], this):
         return []
@@ -247,13 +218,13 @@ def after_statement(conn: Any, attempt: dict, body: dict) -> list[str]:
             targets.append((block_object_id(package["identifier"], path), BLOCK_TYPE, path[-1]))
     if all(done.values()):
         targets.append((course_object_id(package["identifier"]), COURSE_TYPE, package["title"]))
-    actor = st.actor(dict(learner))
+    actor = st.actor(learner)
     agent = lrs.agent_key(actor)
     session = ((body.get("context") or {}).get("extensions") or {}).get(SESSION_EXT) or str(uuid.uuid4())
     language = package["language"] if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", package["language"]) else "und"
     issued = []
     for object_id, kind, name in targets:
-        if _already_satisfied(conn, object_id, agent):
+        if lrs_store.has_statement(conn, SATISFIED, object_id, agent):
             continue
         statement = {
             "id": str(uuid.uuid4()),

@@ -15,9 +15,10 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from werkzeug.security import safe_join
 
-from player import db
 from player.i18n import _
 from player.learning import cmi5, tracking
+from player.store import attempts
+from player.store import packages as store
 from player.web import assets
 from player.web.auth import csrf_token, current_learner, learner_required
 
@@ -25,25 +26,17 @@ bp = Blueprint("learn", __name__)
 
 
 def get_package(package_id: int) -> dict[str, Any]:
-    row = db.get_db().execute("SELECT * FROM package WHERE id = ?", (package_id,)).fetchone()
-    if row is None:
+    package = store.get(package_id)
+    if package is None:
         abort(404)
-    return dict(row)
+    return package
 
 
 def get_launch(launch_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    row = db.get_db().execute("SELECT * FROM launch WHERE id = ?", (launch_id,)).fetchone()
-    if row is None:
+    launch = store.get_launch(launch_id)
+    if launch is None:
         abort(404)
-    launch = dict(row)
     return get_package(launch["package_id"]), launch
-
-
-def launches(package_id: int) -> list[dict[str, Any]]:
-    return [
-        dict(r)
-        for r in db.get_db().execute("SELECT * FROM launch WHERE package_id = ? ORDER BY position", (package_id,))
-    ]
 
 
 def content_url(package: dict, href: str) -> str:
@@ -58,20 +51,13 @@ def content_url(package: dict, href: str) -> str:
 @bp.get("/courses/<int:package_id>")
 def course(package_id: int):
     package = get_package(package_id)
-    items = launches(package_id)
+    items = store.launches(package_id)
     learner = current_learner()
     status = {}
     if learner:
         for launch in items:
-            attempts = [
-                dict(r)
-                for r in db.get_db().execute(
-                    "SELECT * FROM attempt WHERE learner_id = ? AND package_identifier = ? AND standard = ? "
-                    "AND launch_ident = ?",
-                    (learner["id"], package["identifier"], package["standard"], launch["ident"]),
-                )
-            ]
-            status[launch["id"]] = tracking.best(attempts)
+            tried = attempts.of_launch(learner["id"], package["identifier"], package["standard"], launch["ident"])
+            status[launch["id"]] = tracking.best(tried)
     return render_template("course.html", package=package, launches=items, status=status)
 
 
@@ -79,7 +65,7 @@ def course(package_id: int):
 @learner_required
 def play(launch_id: int):
     package, launch = get_launch(launch_id)
-    siblings = [la for la in launches(package["id"]) if la["visible"]]
+    siblings = [la for la in store.launches(package["id"]) if la["visible"]]
     index = next((i for i, la in enumerate(siblings) if la["id"] == launch_id), 0)
     nav = {
         "prev": url_for("learn.play", launch_id=siblings[index - 1]["id"]) if index > 0 else None,
@@ -145,17 +131,8 @@ def commit(attempt_id: int):
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         return jsonify(error="a JSON object is expected"), 400
-    row = (
-        db.get_db()
-        .execute(
-            "SELECT l.* FROM attempt a JOIN package p "
-            "ON p.identifier = a.package_identifier AND p.standard = a.standard "
-            "JOIN launch l ON l.package_id = p.id AND l.ident = a.launch_ident WHERE a.id = ?",
-            (attempt_id,),
-        )
-        .fetchone()
-    )
-    launch = dict(row) if row else {"title": "", "kind": "sco"}
+    _package, launch = store.of_attempt(attempt_id)
+    launch = launch or {"title": "", "kind": "sco"}
     try:
         result = tracking.commit(attempt_id, learner, payload, launch)
     except tracking.TrackingError as exc:

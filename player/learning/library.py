@@ -31,6 +31,8 @@ from packager.packages import Package, PackageError, read_package, unsafe_member
 from player import db
 from player.i18n import _
 from player.learning import search
+from player.store import imports
+from player.store import packages as store
 from player.web.auth import trainer_required
 
 bp = Blueprint("library", __name__)
@@ -195,10 +197,7 @@ def import_zip(path: Path | str, source: str | None = None) -> ImportResult:
     path = Path(path)
     package, files = inspect(path)
     digest = _sha256(path)
-    conn = db.get_db()
-    old = conn.execute(
-        "SELECT * FROM package WHERE identifier = ? AND standard = ?", (package.identifier, package.standard)
-    ).fetchone()
+    old = store.find(package.identifier, package.standard)
     if old is not None and old["sha256"] == digest:
         return ImportResult(old["id"], package.identifier, old["title"], "unchanged")
     library = Path(current_app.config["LIBRARY_DIR"])
@@ -248,63 +247,34 @@ def _record(
         source=source or path.name,
         imported_at=db.now(),
     )
+    launch_rows = [
+        {
+            "position": position,
+            "ident": launch.id,
+            "title": launch.title or launch.id,
+            "href": launch.href,
+            "kind": launch.kind,
+            "mastery_score": launch.mastery_score,
+            "move_on": launch.move_on,
+            "launch_data": launch.launch_data,
+            "completion_threshold": launch.completion_threshold,
+            "launch_method": launch.launch_method,
+            "visible": int(launch.visible),
+            "parents": json.dumps(list(launch.parents), ensure_ascii=False),
+        }
+        for position, launch in enumerate(package.launches)
+    ]
     with db.transaction() as conn:
-        row = conn.execute(
-            "SELECT id FROM package WHERE identifier = ? AND standard = ?", (package.identifier, package.standard)
-        ).fetchone()
-        if row is None:
-            cols = ", ".join(values)
-            package_id = conn.execute(
-                f"INSERT INTO package({cols}) VALUES ({', '.join('?' * len(values))})", tuple(values.values())
-            ).lastrowid
-        else:
-            package_id = row["id"]
-            sets = ", ".join(f"{k} = ?" for k in values)
-            conn.execute(
-                f"UPDATE package SET {sets}, revision = revision + 1 WHERE id = ?", (*values.values(), package_id)
-            )
-        idents = []
-        for position, launch in enumerate(package.launches):
-            idents.append(launch.id)
-            conn.execute(
-                """INSERT INTO launch(package_id, position, ident, title, href, kind, mastery_score, move_on,
-                       launch_data, completion_threshold, launch_method, visible, parents)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT(package_id, ident) DO UPDATE SET position = excluded.position,
-                       title = excluded.title, href = excluded.href, kind = excluded.kind,
-                       mastery_score = excluded.mastery_score, move_on = excluded.move_on,
-                       launch_data = excluded.launch_data, completion_threshold = excluded.completion_threshold,
-                       launch_method = excluded.launch_method, visible = excluded.visible,
-                       parents = excluded.parents""",
-                (
-                    package_id,
-                    position,
-                    launch.id,
-                    launch.title or launch.id,
-                    launch.href,
-                    launch.kind,
-                    launch.mastery_score,
-                    launch.move_on,
-                    launch.launch_data,
-                    launch.completion_threshold,
-                    launch.launch_method,
-                    int(launch.visible),
-                    json.dumps(list(launch.parents), ensure_ascii=False),
-                ),
-            )
-        marks = ", ".join("?" * len(idents))
-        conn.execute(f"DELETE FROM launch WHERE package_id = ? AND ident NOT IN ({marks})", (package_id, *idents))
-        return int(package_id)
+        return store.save(conn, values, launch_rows)
 
 
 def remove_package(package_id: int) -> bool:
     """Uninstall a package (its files and launches); learners' attempts are kept."""
     with db.transaction() as conn:
-        row = conn.execute("SELECT folder FROM package WHERE id = ?", (package_id,)).fetchone()
-        if row is None:
-            return False
-        conn.execute("DELETE FROM package WHERE id = ?", (package_id,))
-    shutil.rmtree(Path(current_app.config["LIBRARY_DIR"]) / row["folder"], ignore_errors=True)
+        folder = store.delete(conn, package_id)
+    if folder is None:
+        return False
+    shutil.rmtree(Path(current_app.config["LIBRARY_DIR"]) / folder, ignore_errors=True)
     search.remove_package(package_id)
     return True
 
@@ -315,7 +285,6 @@ def scan_folder(folder: Path | str) -> list[tuple[str, str, bool]]:
     report = []
     if not folder.is_dir():
         return report
-    conn = db.get_db()
     for path in sorted(folder.glob("*.zip")):
         try:
             if not path.is_file():
@@ -323,7 +292,7 @@ def scan_folder(folder: Path | str) -> list[tuple[str, str, bool]]:
             digest = _sha256(path)
         except OSError:
             continue
-        if conn.execute("SELECT 1 FROM import_log WHERE path = ? AND sha256 = ?", (str(path), digest)).fetchone():
+        if imports.seen(str(path), digest):
             continue
         try:
             result = import_zip(path)
@@ -331,10 +300,7 @@ def scan_folder(folder: Path | str) -> list[tuple[str, str, bool]]:
         except PackageError as exc:
             message, ok = exc.message, False
         with db.transaction() as tx:
-            tx.execute(
-                "INSERT OR REPLACE INTO import_log(path, sha256, at, result) VALUES (?, ?, ?, ?)",
-                (str(path), digest, db.now(), message),
-            )
+            imports.log(tx, str(path), digest, db.now(), message)
         report.append((path.name, message, ok))
     return report
 

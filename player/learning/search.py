@@ -26,7 +26,7 @@ from whoosh.lang import stemmer_for_language, stopwords_for_language
 from whoosh.qparser import MultifieldParser, OrGroup
 from whoosh.support.charset import accent_map
 
-from player import db
+from player.store import packages as store
 
 bp = Blueprint("search", __name__)
 
@@ -181,14 +181,10 @@ def _documents(package: dict, launches: list[dict]) -> list[dict]:
 
 def index_package(package_id: int) -> int:
     """(Re)index one installed package; returns the number of documents."""
-    conn = db.get_db()
-    package = conn.execute("SELECT * FROM package WHERE id = ?", (package_id,)).fetchone()
+    package = store.get(package_id)
     if package is None:
         return 0
-    launches = [
-        dict(r) for r in conn.execute("SELECT * FROM launch WHERE package_id = ? ORDER BY position", (package_id,))
-    ]
-    docs = _documents(dict(package), launches)
+    docs = _documents(package, store.launches(package_id))
     writer = _index().writer(timeout=30)
     try:
         writer.delete_by_term("package", str(package_id))
@@ -217,8 +213,8 @@ def rebuild() -> int:
             old.close()
     shutil.rmtree(path, ignore_errors=True)
     total = 0
-    for row in db.get_db().execute("SELECT id FROM package ORDER BY id").fetchall():
-        total += index_package(row["id"])
+    for package_id in store.all_ids():
+        total += index_package(package_id)
     return total
 
 
@@ -265,10 +261,6 @@ def query(text: str, limit: int = 20) -> list[dict]:
 def search_page():
     text = request.args.get("q", "")
     results = query(text) if text.strip() else []
-    conn = db.get_db()
     for result in results:
-        row = conn.execute(
-            "SELECT id FROM launch WHERE package_id = ? AND ident = ?", (result["package"], result["launch"])
-        ).fetchone()
-        result["launch_id"] = row["id"] if row else None
+        result["launch_id"] = store.launch_id(result["package"], result["launch"])
     return render_template("search.html", q=text, results=results)

@@ -19,6 +19,8 @@ from typing import Any
 from packager.standards.xapi import INTERACTION_TYPES
 from player import db
 from player.learning import statements as st
+from player.store import attempts as store
+from player.store import packages
 
 MAX_CMI_BYTES = 1024 * 1024
 MAX_VALUE = 65536
@@ -176,24 +178,11 @@ def _context(attempt: dict, launch: dict) -> dict:
 
 
 def _outbox(conn: sqlite3.Connection, body: dict) -> None:
-    conn.execute(
-        "INSERT INTO outbox(statement_id, statement, created_at) VALUES (?, ?, ?)",
-        (body["id"], json.dumps(body, ensure_ascii=False, separators=(",", ":")), db.now()),
-    )
+    store.outbox(conn, body, db.now())
 
 
 def latest_attempt(learner_id: int, package: dict, ident: str) -> dict | None:
-    row = (
-        db.get_db()
-        .execute(
-            "SELECT * FROM attempt WHERE learner_id = ? AND package_identifier = ? AND standard = ? "
-            "AND launch_ident = ? "
-            "ORDER BY number DESC LIMIT 1",
-            (learner_id, package["identifier"], package["standard"], ident),
-        )
-        .fetchone()
-    )
-    return dict(row) if row else None
+    return store.latest(db.get_db(), learner_id, package["identifier"], package["standard"], ident)
 
 
 def open_attempt(learner: dict, package: dict, launch: dict) -> dict:
@@ -207,21 +196,18 @@ def open_attempt(learner: dict, package: dict, launch: dict) -> dict:
         session = secrets.token_urlsafe(12)
         if last is None or (last["finished"] and last["exit"] != "suspend"):
             number = 1 if last is None else last["number"] + 1
-            attempt_id = conn.execute(
-                "INSERT INTO attempt(learner_id, package_identifier, launch_ident, number, registration, standard, "
-                "session_id, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    learner["id"],
-                    package["identifier"],
-                    launch["ident"],
-                    number,
-                    str(uuid.uuid4()),
-                    package["standard"],
-                    session,
-                    now,
-                    now,
-                ),
-            ).lastrowid
+            attempt_id = store.insert(
+                conn,
+                learner_id=learner["id"],
+                package_identifier=package["identifier"],
+                launch_ident=launch["ident"],
+                number=number,
+                registration=str(uuid.uuid4()),
+                standard=package["standard"],
+                session_id=session,
+                started_at=now,
+                updated_at=now,
+            )
             entry = "ab-initio"
         else:
             attempt_id = last["id"]
@@ -229,11 +215,8 @@ def open_attempt(learner: dict, package: dict, launch: dict) -> dict:
             # (e.g. the browser closed before Finish); "ab-initio" when nothing was ever stored.
             stored = last["cmi"] not in ("", "{}")
             entry = "resume" if last["exit"] == "suspend" else ("" if stored or last["sessions"] else "ab-initio")
-            conn.execute(
-                "UPDATE attempt SET session_id = ?, seq = 0, finished = 0, updated_at = ? WHERE id = ?",
-                (session, now, attempt_id),
-            )
-        attempt = dict(conn.execute("SELECT * FROM attempt WHERE id = ?", (attempt_id,)).fetchone())
+            store.update(conn, attempt_id, session_id=session, seq=0, finished=0, updated_at=now)
+        attempt = store.get(conn, attempt_id)
         attempt["entry"] = entry
         if package["standard"] in ("scorm12", "scorm2004"):
             course, sco = _attempt_iris(attempt, launch)
@@ -323,12 +306,9 @@ def commit(attempt_id: int, learner: dict, payload: dict, launch: dict) -> dict[
     if not isinstance(seq, int) or seq < 1:
         raise TrackingError("seq must be a positive integer")
     with db.transaction() as conn:
-        row = conn.execute(
-            "SELECT * FROM attempt WHERE id = ? AND learner_id = ?", (attempt_id, learner["id"])
-        ).fetchone()
-        if row is None:
+        attempt = store.get(conn, attempt_id, learner["id"])
+        if attempt is None:
             raise TrackingError("no such attempt for this learner", 404)
-        attempt = dict(row)
         if session != attempt["session_id"]:
             raise TrackingError("this session was replaced by a newer launch", 409)
         if seq <= attempt["seq"]:
@@ -361,22 +341,19 @@ def commit(attempt_id: int, learner: dict, payload: dict, launch: dict) -> dict[
                     {"duration": st.iso_duration(session_seconds)},
                 )
             )
-        conn.execute(
-            "UPDATE attempt SET cmi = ?, completion = ?, success = ?, score = ?, exit = ?, total_seconds = ?, "
-            "sessions = sessions + ?, finished = ?, seq = ?, updated_at = ? WHERE id = ?",
-            (
-                json.dumps(keep, ensure_ascii=False, separators=(",", ":")),
-                after["completion"],
-                after["success"],
-                after["score"],
-                exit_value if finished else attempt["exit"],
-                total,
-                1 if finished else 0,
-                1 if finished else 0,
-                seq,
-                db.now(),
-                attempt_id,
-            ),
+        store.update(
+            conn,
+            attempt_id,
+            cmi=json.dumps(keep, ensure_ascii=False, separators=(",", ":")),
+            completion=after["completion"],
+            success=after["success"],
+            score=after["score"],
+            exit=exit_value if finished else attempt["exit"],
+            total_seconds=total,
+            sessions_added=1 if finished else 0,
+            finished=1 if finished else 0,
+            seq=seq,
+            updated_at=db.now(),
         )
         for body in events:
             _outbox(conn, body)
@@ -465,25 +442,14 @@ def best(attempts: list[dict]) -> dict | None:
 def progress(learner_id: int) -> list[dict]:
     """Every package this learner touched (installed or not) with per-launch and overall status."""
     conn = db.get_db()
-    attempts = [
-        dict(r) for r in conn.execute("SELECT * FROM attempt WHERE learner_id = ? ORDER BY updated_at", (learner_id,))
-    ]
+    attempts = store.of_learner(learner_id, conn)
     by_package: dict[tuple[str, str], dict[str, list[dict]]] = {}
     for a in attempts:
         by_package.setdefault((a["package_identifier"], a["standard"]), {}).setdefault(a["launch_ident"], []).append(a)
     out = []
     for (identifier, standard), launches in by_package.items():
-        package = conn.execute(
-            "SELECT * FROM package WHERE identifier = ? AND standard = ?", (identifier, standard)
-        ).fetchone()
-        rows = (
-            [
-                dict(r)
-                for r in conn.execute("SELECT * FROM launch WHERE package_id = ? ORDER BY position", (package["id"],))
-            ]
-            if package
-            else []
-        )
+        package = packages.find(identifier, standard, conn)
+        rows = packages.launches(package["id"], conn) if package else []
         items = []
         for launch in rows or [{"ident": k, "title": k, "kind": "sco"} for k in launches]:
             chosen = best(launches.get(launch["ident"], []))
@@ -498,7 +464,7 @@ def progress(learner_id: int) -> list[dict]:
             items.append(item)
         out.append(
             {
-                "package": dict(package) if package else {"identifier": identifier, "title": identifier, "id": None},
+                "package": package if package else {"identifier": identifier, "title": identifier, "id": None},
                 "items": items,
                 **summary(items),
             }
@@ -546,7 +512,7 @@ def record_statement(conn: sqlite3.Connection, body: dict) -> None:
     registration = (body.get("context") or {}).get("registration")
     if not registration:
         return
-    row = conn.execute("SELECT * FROM attempt WHERE registration = ?", (registration,)).fetchone()
+    row = store.by_registration(conn, registration)
     if row is None or row["standard"] not in ("xapi", "cmi5"):
         return
     verb = (body.get("verb") or {}).get("id", "")
@@ -575,10 +541,8 @@ def record_statement(conn: sqlite3.Connection, body: dict) -> None:
         sets["sessions"] = row["sessions"] + 1
     if sets:
         sets["updated_at"] = db.now()
-        conn.execute(
-            f"UPDATE attempt SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?", (*sets.values(), row["id"])
-        )
+        store.update(conn, row["id"], **sets)
     if row["standard"] == "cmi5":  # moveOn → the LMS's satisfied statements (cmi5 §9.3.9)
         from player.learning import cmi5  # cmi5 imports lrs, which imports this module
 
-        cmi5.after_statement(conn, dict(row), body)
+        cmi5.after_statement(conn, row, body)

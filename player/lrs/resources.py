@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from packager.standards.xapi import (
+    VOIDED,
     InvalidStatement,
     check_agent,
     check_iri,
@@ -30,6 +31,8 @@ from packager.standards.xapi import (
 from player import db
 from player.learning import statements as st
 from player.learning import tracking
+from player.store import learners
+from player.store import lrs as store
 
 bp = Blueprint("lrs", __name__, url_prefix="/xapi")
 VERSION = "1.0.3"
@@ -82,7 +85,7 @@ def authenticate() -> dict:
         and hmac.compare_digest(secret, config_secret)
     ):
         return {"key": key, "learner_id": None, "attempt_id": None, "authority": _authority_for(key), "outbox": False}
-    row = db.get_db().execute("SELECT * FROM lrs_credential WHERE key = ?", (key,)).fetchone()
+    row = store.credential(key)
     if row is None and current_app.config.get("HUB"):
         from player.fleet import (
             devices as hub,  # hub mode: a registered device's token, checked on every request (docs/hub.md)
@@ -191,20 +194,15 @@ def _activity_definitions(conn: sqlite3.Connection, body: dict) -> None:
     for activity in found:
         definition = activity.get("definition")
         if not definition:
-            conn.execute("INSERT OR IGNORE INTO lrs_activity(id, definition) VALUES (?, '{}')", (activity["id"],))
+            store.know_activity(conn, activity["id"])
             continue
-        row = conn.execute("SELECT definition FROM lrs_activity WHERE id = ?", (activity["id"],)).fetchone()
-        merged = json.loads(row["definition"]) if row else {}
+        merged = store.activity_definition(activity["id"], conn) or {}
         for key, value in definition.items():
             if isinstance(value, dict) and isinstance(merged.get(key), dict):
                 merged[key] = {**merged[key], **value}
             else:
                 merged[key] = value
-        conn.execute(
-            "INSERT INTO lrs_activity(id, definition) VALUES (?, ?) "
-            "ON CONFLICT(id) DO UPDATE SET definition = excluded.definition",
-            (activity["id"], _canonical(merged)),
-        )
+        store.save_activity(conn, activity["id"], _canonical(merged))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -227,19 +225,19 @@ def store_statements(items: list[dict], credential: dict) -> list[str]:
         seen[statement_id] = original
         learner_id = credential.get("learner_id")
         if learner_id is not None:
-            learner = db.get_db().execute("SELECT * FROM learner WHERE id = ?", (learner_id,)).fetchone()
-            if learner is None or agent_key(item["actor"]) != agent_key(st.actor(dict(learner))):
+            learner = learners.get(learner_id)
+            if learner is None or agent_key(item["actor"]) != agent_key(st.actor(learner)):
                 raise LRSError(403, f"{where}: this launch may only send statements about its own learner")
         prepared.append((statement_id, item, original))
     ids = []
     with db.transaction() as conn:
         for statement_id, item, original in prepared:
             ids.append(statement_id)
-            old = conn.execute("SELECT original FROM lrs_statement WHERE id = ?", (statement_id,)).fetchone()
+            old = store.original(conn, statement_id)
             if old is not None:
                 mine = json.loads(original)
                 mine.pop("id", None)
-                theirs = json.loads(old["original"])
+                theirs = json.loads(old)
                 theirs.pop("id", None)
                 if _canonical(mine) != _canonical(theirs):
                     raise LRSError(409, f"a different statement with id {statement_id} is already stored")
@@ -254,26 +252,19 @@ def store_statements(items: list[dict], credential: dict) -> list[str]:
             )
             body.setdefault("timestamp", stored)
             voids = None
-            if body["verb"]["id"] == "http://adlnet.gov/expapi/verbs/voided":
+            if body["verb"]["id"] == VOIDED:
                 voids = body["object"]["id"]
-                target = conn.execute("SELECT verb FROM lrs_statement WHERE id = ?", (voids,)).fetchone()
-                if target is not None and target["verb"] != "http://adlnet.gov/expapi/verbs/voided":
-                    conn.execute("UPDATE lrs_statement SET voided = 1 WHERE id = ?", (voids,))
-            registration = (body.get("context") or {}).get("registration")
-            seq = conn.execute(
-                "INSERT INTO lrs_statement(id, body, original, stored, verb, registration, voids) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (statement_id, _canonical(body), original, stored, body["verb"]["id"], registration, voids),
-            ).lastrowid
-            agents, activities = _index_terms(body)
-            conn.executemany(
-                "INSERT INTO lrs_statement_agent(seq, agent, related) VALUES (?, ?, ?)",
-                [(seq, k, r) for k, r in agents],
-            )
-            conn.executemany(
-                "INSERT INTO lrs_statement_activity(seq, activity, related) VALUES (?, ?, ?)",
-                [(seq, a, r) for a, r in activities],
-            )
+                store.void(conn, voids, VOIDED)
+            row = {
+                "id": statement_id,
+                "body": _canonical(body),
+                "original": original,
+                "stored": stored,
+                "verb": body["verb"]["id"],
+                "registration": (body.get("context") or {}).get("registration"),
+                "voids": voids,
+            }
+            store.insert_statement(conn, row, *_index_terms(body))
             _activity_definitions(conn, body)
             if credential.get("outbox"):  # from launched content or the player itself: credit it, sync it
                 tracking.record_statement(conn, body)
@@ -407,7 +398,6 @@ def get_statements() -> Response:
     if fmt not in ("ids", "exact", "canonical"):
         raise LRSError(400, "format must be ids, exact or canonical")
     _bool("attachments")
-    conn = db.get_db()
     single = request.args.get("statementId"), request.args.get("voidedStatementId")
     if any(single):
         if all(single):
@@ -420,48 +410,37 @@ def get_statements() -> Response:
             check_uuid(wanted, "statementId")
         except InvalidStatement as exc:
             raise LRSError(400, str(exc)) from None
-        row = conn.execute("SELECT body, voided FROM lrs_statement WHERE id = ?", (wanted,)).fetchone()
+        row = store.statement(wanted)
         if row is None or bool(row["voided"]) != bool(single[1]):
             raise LRSError(404, "no such statement")
         response = Response(_canonical(_format(json.loads(row["body"]), fmt)), mimetype="application/json")
         response.headers["Last-Modified"] = json.loads(row["body"])["stored"]
         return response
-    where, params = ["s.voided = 0"], []
+    filters: dict[str, Any] = {}
     agent = _agent_param()
     if agent is not None:
-        key = agent_key(agent)
-        related = "" if _bool("related_agents") else " AND related = 0"
-        where.append(f"s.seq IN (SELECT seq FROM lrs_statement_agent WHERE agent = ?{related})")
-        params.append(key)
+        filters["agent"] = agent_key(agent)
+        filters["related_agents"] = _bool("related_agents")
     if "verb" in request.args:
         try:
             check_iri(request.args["verb"], "verb")
         except InvalidStatement as exc:
             raise LRSError(400, str(exc)) from None
-        where.append("s.verb = ?")
-        params.append(request.args["verb"])
+        filters["verb"] = request.args["verb"]
     if "activity" in request.args:
         try:
             check_iri(request.args["activity"], "activity")
         except InvalidStatement as exc:
             raise LRSError(400, str(exc)) from None
-        related = "" if _bool("related_activities") else " AND related = 0"
-        where.append(f"s.seq IN (SELECT seq FROM lrs_statement_activity WHERE activity = ?{related})")
-        params.append(request.args["activity"])
+        filters["related_activities"] = _bool("related_activities")
+        filters["activity"] = request.args["activity"]
     if "registration" in request.args:
         try:
             check_uuid(request.args["registration"], "registration")
         except InvalidStatement as exc:
             raise LRSError(400, str(exc)) from None
-        where.append("s.registration = ?")
-        params.append(request.args["registration"])
-    since, until = _time_param("since"), _time_param("until")
-    if since:
-        where.append("s.stored > ?")
-        params.append(since)
-    if until:
-        where.append("s.stored <= ?")
-        params.append(until)
+        filters["registration"] = request.args["registration"]
+    filters["since"], filters["until"] = _time_param("since"), _time_param("until")
     ascending = _bool("ascending")
     try:
         limit = int(request.args.get("limit", "0"))
@@ -471,14 +450,7 @@ def get_statements() -> Response:
     if limit < 0:
         raise LRSError(400, "limit must be zero or more")
     limit = MAX_LIMIT if limit == 0 else min(limit, MAX_LIMIT)
-    if cursor is not None:
-        where.append("s.seq > ?" if ascending else "s.seq < ?")
-        params.append(cursor)
-    order = "ASC" if ascending else "DESC"
-    rows = conn.execute(
-        f"SELECT s.seq, s.body FROM lrs_statement s WHERE {' AND '.join(where)} ORDER BY s.seq {order} LIMIT ?",
-        (*params, limit + 1),
-    ).fetchall()
+    rows = store.find_statements(**filters, cursor=cursor, ascending=ascending, limit=limit + 1)
     more = ""
     if len(rows) > limit:
         rows = rows[:limit]
@@ -555,10 +527,7 @@ def save_document(
     content_type: str,
     merge: bool,
 ) -> None:
-    row = conn.execute(
-        "SELECT * FROM lrs_document WHERE kind = ? AND activity = ? AND agent = ? AND registration = ? AND doc_id = ?",
-        (kind, scope["activity"], scope["agent"], scope["registration"], doc_id),
-    ).fetchone()
+    row = store.document(conn, kind, scope, doc_id)
     if merge and row is not None:
         if not row["content_type"].startswith("application/json") or not content_type.startswith("application/json"):
             raise LRSError(400, "POST merges JSON documents only; both must be application/json")
@@ -575,49 +544,24 @@ def save_document(
                 raise ValueError
         except ValueError:
             raise LRSError(400, "POST with application/json needs a JSON object") from None
-    conn.execute(
-        "INSERT INTO lrs_document(kind, activity, agent, registration, doc_id, content, content_type, etag, updated) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(kind, activity, agent, registration, doc_id) DO UPDATE SET "
-        "content = excluded.content, content_type = excluded.content_type, etag = excluded.etag, "
-        "updated = excluded.updated",
-        (
-            kind,
-            scope["activity"],
-            scope["agent"],
-            scope["registration"],
-            doc_id,
-            content,
-            content_type,
-            _etag(content),
-            db.now(),
-        ),
-    )
+    store.put_document(conn, kind, scope, doc_id, content, content_type, _etag(content), db.now())
 
 
 def _documents(kind: str) -> Response:
     scope = _document_scope(kind)
     doc_id = _doc_param(kind)
-    conn = db.get_db()
-    base = "kind = ? AND activity = ? AND agent = ? AND registration = ?"
-    base_params = (kind, scope["activity"], scope["agent"], scope["registration"])
     if request.method == "GET" and doc_id is None:
-        where, params = base, list(base_params)
-        since = _time_param("since")
-        if since:
-            where += " AND updated > ?"
-            params.append(since)
-        rows = conn.execute(f"SELECT doc_id FROM lrs_document WHERE {where} ORDER BY doc_id", params).fetchall()
-        return jsonify([r["doc_id"] for r in rows])
+        return jsonify(store.document_ids(kind, scope, _time_param("since")))
     if request.method == "DELETE" and doc_id is None:
         if kind != "state":
             raise LRSError(400, "profileId is required")
         with db.transaction() as tx:
-            tx.execute(f"DELETE FROM lrs_document WHERE {base}", base_params)
+            store.delete_documents(tx, kind, scope)
         return Response(status=204)
     if doc_id is None:
         raise LRSError(400, f"the {'stateId' if kind == 'state' else 'profileId'} parameter is required")
     with db.transaction() as tx:
-        row = tx.execute(f"SELECT * FROM lrs_document WHERE {base} AND doc_id = ?", (*base_params, doc_id)).fetchone()
+        row = store.document(tx, kind, scope, doc_id)
         if request.method == "GET":
             if row is None:
                 raise LRSError(404, "no such document")
@@ -632,7 +576,7 @@ def _documents(kind: str) -> Response:
         _check_preconditions(row, kind, writing=True)
         if request.method == "DELETE":
             if row is not None:
-                tx.execute("DELETE FROM lrs_document WHERE id = ?", (row["id"],))
+                store.delete_document(tx, row["id"])
             return Response(status=204)
         content_type = request.headers.get("Content-Type", "application/octet-stream")
         save_document(tx, kind, scope, doc_id, request.get_data(), content_type, merge=request.method == "POST")
@@ -659,11 +603,10 @@ def activities() -> Response:
     activity_id = request.args.get("activityId")
     if not activity_id:
         raise LRSError(400, "the activityId parameter is required")
-    row = db.get_db().execute("SELECT definition FROM lrs_activity WHERE id = ?", (activity_id,)).fetchone()
-    if row is None:
+    definition = store.activity_definition(activity_id)
+    if definition is None:
         raise LRSError(404, "no statement mentions this activity")
     activity: dict[str, Any] = {"objectType": "Activity", "id": activity_id}
-    definition = json.loads(row["definition"])
     if definition:
         activity["definition"] = definition
     return jsonify(activity)

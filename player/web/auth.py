@@ -36,6 +36,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from player import db
 from player.i18n import _
+from player.store import learners as store
 
 bp = Blueprint("auth", __name__)
 PIN = re.compile(r"^[0-9]{4}$")
@@ -76,9 +77,8 @@ def current_learner() -> dict[str, Any] | None:
         g.learner = None
         learner_id = session.get("learner_id")
         if learner_id is not None:
-            row = db.get_db().execute("SELECT * FROM learner WHERE id = ?", (learner_id,)).fetchone()
-            g.learner = dict(row) if row else None
-            if row is None:
+            g.learner = store.get(learner_id)
+            if g.learner is None:
                 session.pop("learner_id", None)
     return g.learner
 
@@ -101,13 +101,9 @@ def create_learner(name: str, pin: str = "") -> int:
     if pin and not PIN.match(pin):
         raise ValueError(_("Le NIP doit compter exactement 4 chiffres."))
     with db.transaction() as conn:
-        if conn.execute("SELECT 1 FROM learner WHERE name = ?", (name,)).fetchone():
+        if store.name_taken(conn, name):
             raise ValueError(_("Ce nom est déjà pris : choisissez-le dans la liste."))
-        cur = conn.execute(
-            "INSERT INTO learner(name, pin_hash, uuid, created_at) VALUES (?, ?, ?, ?)",
-            (name, generate_password_hash(pin) if pin else None, str(uuid.uuid4()), db.now()),
-        )
-        return int(cur.lastrowid)
+        return store.insert(conn, name, generate_password_hash(pin) if pin else None, str(uuid.uuid4()), db.now())
 
 
 def check_pin(learner: dict[str, Any], pin: str) -> bool:
@@ -118,9 +114,7 @@ def check_pin(learner: dict[str, Any], pin: str) -> bool:
         return False
     ok = check_password_hash(learner["pin_hash"], pin or "")
     with db.transaction() as conn:
-        conn.execute(
-            "UPDATE learner SET failed_pins = ? WHERE id = ?", (0 if ok else learner["failed_pins"] + 1, learner["id"])
-        )
+        store.set_failed_pins(conn, learner["id"], 0 if ok else learner["failed_pins"] + 1)
     return ok
 
 
@@ -132,8 +126,7 @@ def safe_next(target: str | None) -> str:
 
 @bp.get("/learners")
 def learners():
-    rows = db.get_db().execute("SELECT id, name, pin_hash IS NOT NULL AS has_pin FROM learner ORDER BY name").fetchall()
-    return render_template("learners.html", learners=rows, next=request.args.get("next", ""))
+    return render_template("learners.html", learners=store.names(), next=request.args.get("next", ""))
 
 
 @bp.post("/learners/new")
@@ -158,10 +151,9 @@ def _switch_to(learner_id: int) -> None:
 
 @bp.post("/learners/<int:learner_id>/choose")
 def choose(learner_id: int):
-    row = db.get_db().execute("SELECT * FROM learner WHERE id = ?", (learner_id,)).fetchone()
-    if row is None:
+    learner = store.get(learner_id)
+    if learner is None:
         abort(404)
-    learner = dict(row)
     if learner["failed_pins"] >= MAX_PIN_FAILURES and learner["pin_hash"]:
         flash(_("Trop d'essais : demandez à la personne formatrice de remettre votre NIP à zéro."), "error")
         return redirect(url_for("auth.learners"))
@@ -183,13 +175,13 @@ def leave():
 
 
 def trainer_exists() -> bool:
-    return db.get_setting("trainer_password") is not None
+    return store.trainer_password_hash() is not None
 
 
 def set_trainer_password(password: str) -> None:
     if len(password) < 8:
         raise ValueError(_("Le mot de passe doit compter au moins 8 caractères."))
-    db.set_setting("trainer_password", generate_password_hash(password))
+    store.set_trainer_password_hash(generate_password_hash(password))
 
 
 def is_trainer() -> bool:
@@ -260,7 +252,7 @@ def login():
             except ValueError as exc:
                 flash(str(exc), "error")
                 return redirect(url_for("auth.login"))
-        elif not check_password_hash(db.get_setting("trainer_password") or "", password):
+        elif not check_password_hash(store.trainer_password_hash() or "", password):
             _note_login_failure()
             flash(_("Mot de passe incorrect."), "error")
             return render_template("login.html", first_run=False, next=request.form.get("next", "")), 403
@@ -283,7 +275,7 @@ def logout():
 @trainer_required
 def reset_pin(learner_id: int):
     with db.transaction() as conn:
-        conn.execute("UPDATE learner SET pin_hash = NULL, failed_pins = 0 WHERE id = ?", (learner_id,))
+        store.reset_pin(conn, learner_id)
     flash(_("NIP effacé."))
     return redirect(url_for("views.admin"))
 
@@ -292,7 +284,7 @@ def reset_pin(learner_id: int):
 @trainer_required
 def delete_learner(learner_id: int):
     with db.transaction() as conn:
-        conn.execute("DELETE FROM learner WHERE id = ?", (learner_id,))
+        store.delete(conn, learner_id)
     flash(_("Profil supprimé."))
     return redirect(url_for("views.admin"))
 

@@ -131,7 +131,7 @@ def test_language_choice(client):
 def test_every_interface_string_has_an_english_translation():
     root = Path(i18n.__file__).parent
     found = set()
-    for path in list((root / "templates").glob("*.html")) + list(root.glob("*.py")):
+    for path in list((root / "templates").glob("*.html")) + list(root.rglob("*.py")):
         text = path.read_text(encoding="utf-8")
         found |= set(re.findall(r'_\(\s*"((?:[^"\\]|\\.)*)"', text))
         found |= set(re.findall(r"_\(\s*'((?:[^'\\]|\\.)*)'", text))

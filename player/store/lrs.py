@@ -1,0 +1,216 @@
+"""The local LRS's tables: statements and their agent/activity indexes, activities, documents, credentials."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from player import db
+
+# ---------------------------------------------------------------------------------------------
+# Credentials
+
+
+def credential(key: str, conn: sqlite3.Connection | None = None) -> sqlite3.Row | None:
+    conn = conn or db.get_db()
+    return conn.execute("SELECT * FROM lrs_credential WHERE key = ?", (key,)).fetchone()
+
+
+def add_credential(
+    conn: sqlite3.Connection, key: str, secret: str, learner_id: int, attempt_id: int, token: str | None, at: str
+) -> None:
+    conn.execute(
+        "INSERT INTO lrs_credential(key, secret, learner_id, attempt_id, fetch_token, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (key, secret, learner_id, attempt_id, token, at),
+    )
+
+
+def take_fetch_token(conn: sqlite3.Connection, token: str) -> sqlite3.Row | None:
+    """The credential of a cmi5 fetch token, the first time only (it is marked fetched)."""
+    row = conn.execute("SELECT * FROM lrs_credential WHERE fetch_token = ?", (token,)).fetchone()
+    if row is None or row["fetched"]:
+        return None
+    conn.execute("UPDATE lrs_credential SET fetched = 1 WHERE key = ?", (row["key"],))
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Statements
+
+
+def original(conn: sqlite3.Connection, statement_id: str) -> str | None:
+    """A stored statement as it was received (canonical JSON), None when unknown."""
+    row = conn.execute("SELECT original FROM lrs_statement WHERE id = ?", (statement_id,)).fetchone()
+    return row["original"] if row else None
+
+
+def void(conn: sqlite3.Connection, statement_id: str, voided_verb: str) -> None:
+    """Mark a statement voided, unless it is itself a voiding statement (those cannot be voided)."""
+    target = conn.execute("SELECT verb FROM lrs_statement WHERE id = ?", (statement_id,)).fetchone()
+    if target is not None and target["verb"] != voided_verb:
+        conn.execute("UPDATE lrs_statement SET voided = 1 WHERE id = ?", (statement_id,))
+
+
+def insert_statement(
+    conn: sqlite3.Connection,
+    row: dict[str, Any],
+    agents: list[tuple[str, int]],
+    activities: list[tuple[str, int]],
+) -> int:
+    """One statement with its index terms; returns its sequence number."""
+    seq = conn.execute(
+        "INSERT INTO lrs_statement(id, body, original, stored, verb, registration, voids) "
+        "VALUES (:id, :body, :original, :stored, :verb, :registration, :voids)",
+        row,
+    ).lastrowid
+    conn.executemany(
+        "INSERT INTO lrs_statement_agent(seq, agent, related) VALUES (?, ?, ?)", [(seq, k, r) for k, r in agents]
+    )
+    conn.executemany(
+        "INSERT INTO lrs_statement_activity(seq, activity, related) VALUES (?, ?, ?)",
+        [(seq, a, r) for a, r in activities],
+    )
+    return int(seq)
+
+
+def statement(statement_id: str, conn: sqlite3.Connection | None = None) -> sqlite3.Row | None:
+    conn = conn or db.get_db()
+    return conn.execute("SELECT body, voided FROM lrs_statement WHERE id = ?", (statement_id,)).fetchone()
+
+
+def find_statements(
+    *,
+    agent: str | None = None,
+    related_agents: bool = False,
+    verb: str | None = None,
+    activity: str | None = None,
+    related_activities: bool = False,
+    registration: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    cursor: int | None = None,
+    ascending: bool = False,
+    limit: int,
+    conn: sqlite3.Connection | None = None,
+) -> list[sqlite3.Row]:
+    """Unvoided statements (seq, body) matching the xAPI GET filters, newest first unless ascending."""
+    conn = conn or db.get_db()
+    where, params = ["s.voided = 0"], []
+    if agent is not None:
+        related = "" if related_agents else " AND related = 0"
+        where.append(f"s.seq IN (SELECT seq FROM lrs_statement_agent WHERE agent = ?{related})")
+        params.append(agent)
+    if verb is not None:
+        where.append("s.verb = ?")
+        params.append(verb)
+    if activity is not None:
+        related = "" if related_activities else " AND related = 0"
+        where.append(f"s.seq IN (SELECT seq FROM lrs_statement_activity WHERE activity = ?{related})")
+        params.append(activity)
+    if registration is not None:
+        where.append("s.registration = ?")
+        params.append(registration)
+    if since:
+        where.append("s.stored > ?")
+        params.append(since)
+    if until:
+        where.append("s.stored <= ?")
+        params.append(until)
+    if cursor is not None:
+        where.append("s.seq > ?" if ascending else "s.seq < ?")
+        params.append(cursor)
+    order = "ASC" if ascending else "DESC"
+    return conn.execute(
+        f"SELECT s.seq, s.body FROM lrs_statement s WHERE {' AND '.join(where)} ORDER BY s.seq {order} LIMIT ?",
+        (*params, limit),
+    ).fetchall()
+
+
+def has_statement(conn: sqlite3.Connection, verb: str, activity: str, agent: str) -> bool:
+    """Is there an unvoided statement with this verb, this object activity and this actor?"""
+    return (
+        conn.execute(
+            "SELECT 1 FROM lrs_statement s "
+            "JOIN lrs_statement_activity a ON a.seq = s.seq AND a.related = 0 AND a.activity = ? "
+            "JOIN lrs_statement_agent g ON g.seq = s.seq AND g.related = 0 AND g.agent = ? "
+            "WHERE s.verb = ? AND s.voided = 0 LIMIT 1",
+            (activity, agent, verb),
+        ).fetchone()
+        is not None
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Activities
+
+
+def activity_definition(activity_id: str, conn: sqlite3.Connection | None = None) -> dict | None:
+    conn = conn or db.get_db()
+    row = conn.execute("SELECT definition FROM lrs_activity WHERE id = ?", (activity_id,)).fetchone()
+    return json.loads(row["definition"]) if row else None
+
+
+def know_activity(conn: sqlite3.Connection, activity_id: str) -> None:
+    conn.execute("INSERT OR IGNORE INTO lrs_activity(id, definition) VALUES (?, '{}')", (activity_id,))
+
+
+def save_activity(conn: sqlite3.Connection, activity_id: str, definition: str) -> None:
+    conn.execute(
+        "INSERT INTO lrs_activity(id, definition) VALUES (?, ?) "
+        "ON CONFLICT(id) DO UPDATE SET definition = excluded.definition",
+        (activity_id, definition),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Documents (state, activity profile, agent profile), by kind and scope
+
+_SCOPE = "kind = ? AND activity = ? AND agent = ? AND registration = ?"
+
+
+def _scope(kind: str, scope: dict[str, str]) -> tuple[str, str, str, str]:
+    return kind, scope["activity"], scope["agent"], scope["registration"]
+
+
+def document(conn: sqlite3.Connection, kind: str, scope: dict[str, str], doc_id: str) -> sqlite3.Row | None:
+    return conn.execute(
+        f"SELECT * FROM lrs_document WHERE {_SCOPE} AND doc_id = ?", (*_scope(kind, scope), doc_id)
+    ).fetchone()
+
+
+def document_ids(kind: str, scope: dict[str, str], since: str | None = None) -> list[str]:
+    where, params = _SCOPE, list(_scope(kind, scope))
+    if since:
+        where += " AND updated > ?"
+        params.append(since)
+    rows = db.get_db().execute(f"SELECT doc_id FROM lrs_document WHERE {where} ORDER BY doc_id", params)
+    return [r["doc_id"] for r in rows]
+
+
+def delete_documents(conn: sqlite3.Connection, kind: str, scope: dict[str, str]) -> None:
+    conn.execute(f"DELETE FROM lrs_document WHERE {_SCOPE}", _scope(kind, scope))
+
+
+def delete_document(conn: sqlite3.Connection, row_id: int) -> None:
+    conn.execute("DELETE FROM lrs_document WHERE id = ?", (row_id,))
+
+
+def put_document(
+    conn: sqlite3.Connection,
+    kind: str,
+    scope: dict[str, str],
+    doc_id: str,
+    content: bytes,
+    content_type: str,
+    etag: str,
+    updated: str,
+) -> None:
+    conn.execute(
+        "INSERT INTO lrs_document(kind, activity, agent, registration, doc_id, content, content_type, etag, updated) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(kind, activity, agent, registration, doc_id) DO UPDATE SET "
+        "content = excluded.content, content_type = excluded.content_type, etag = excluded.etag, "
+        "updated = excluded.updated",
+        (*_scope(kind, scope), doc_id, content, content_type, etag, updated),
+    )
