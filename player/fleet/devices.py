@@ -33,6 +33,7 @@ from flask import (
 
 from player import db
 from player.i18n import _
+from player.store import devices as store
 from player.web.auth import is_trainer
 
 bp = Blueprint("hub", __name__, url_prefix="/hub")
@@ -68,11 +69,9 @@ def register(name: str) -> str:
         raise ValueError(_("Nom d'appareil invalide : lettres, chiffres, point, tiret ou souligné (60 au plus)."))
     token = secrets.token_urlsafe(32)
     with db.transaction() as conn:
-        if conn.execute("SELECT 1 FROM hub_device WHERE name = ?", (name,)).fetchone():
+        if store.exists(conn, name):
             raise ValueError(_("Cet appareil existe déjà."))
-        conn.execute(
-            "INSERT INTO hub_device(name, token_hash, created_at) VALUES (?, ?, ?)", (name, token_hash(token), db.now())
-        )
+        store.add(conn, name, token_hash(token), db.now())
     return token
 
 
@@ -80,34 +79,31 @@ def new_token(device_id: int) -> tuple[str, str]:
     """A fresh token for a device (the old one stops working); returns (name, token)."""
     token = secrets.token_urlsafe(32)
     with db.transaction() as conn:
-        row = conn.execute("SELECT name FROM hub_device WHERE id = ?", (device_id,)).fetchone()
-        if row is None:
+        name = store.name_of(conn, device_id)
+        if name is None:
             raise KeyError(device_id)
-        conn.execute(
-            "UPDATE hub_device SET token_hash = ?, revoked_at = NULL WHERE id = ?", (token_hash(token), device_id)
-        )
-    return row["name"], token
+        store.set_token(conn, device_id, token_hash(token))
+    return name, token
 
 
 def revoke(device_id: int) -> None:
     with db.transaction() as conn:
-        conn.execute("UPDATE hub_device SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (db.now(), device_id))
+        store.revoke(conn, device_id, db.now())
 
 
 def devices() -> list[dict[str, Any]]:
-    rows = db.get_db().execute("SELECT * FROM hub_device ORDER BY name COLLATE NOCASE").fetchall()
-    return [dict(r) for r in rows]
+    return store.all_devices(db.get_db())
 
 
 def check_device(key: str, secret: str) -> dict[str, Any] | None:
     """The device row when `key`/`secret` is a live device token, else None; notes the contact."""
-    row = db.get_db().execute("SELECT * FROM hub_device WHERE name = ?", (key,)).fetchone()
+    row = store.by_name(db.get_db(), key)
     if row is None or row["revoked_at"] or not hmac.compare_digest(row["token_hash"], token_hash(secret)):
         return None
     now = db.now()
     if not row["last_sync_at"] or _parse(row["last_sync_at"]) + CONTACT_EVERY < _parse(now):
         with db.transaction() as conn:  # throttled: a sync of many batches costs one extra write, not one each
-            conn.execute("UPDATE hub_device SET last_sync_at = ? WHERE id = ?", (now, row["id"]))
+            store.note_sync(conn, row["id"], now)
     return dict(row)
 
 

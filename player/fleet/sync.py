@@ -39,6 +39,7 @@ from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 from player import db
 from player.fleet.remote import Auth, Client, Reply, TransportError
+from player.store import outbox, sync_log
 
 log = logging.getLogger(__name__)
 
@@ -189,39 +190,28 @@ def _exclusive(path: str) -> Iterator[bool]:
         os.close(fd)
 
 
-_PENDING = (
-    "FROM outbox o WHERE o.sent_at IS NULL AND NOT EXISTS (SELECT 1 FROM sync_rejected r WHERE r.outbox_id = o.id)"
-)
-
-
 def pending_count(target: Any) -> int:
     """Statements waiting to be sent (refused ones not counted)."""
     with _open(target) as conn:
-        return conn.execute(f"SELECT COUNT(*) {_PENDING}").fetchone()[0]
+        return outbox.pending_count(conn)
 
 
 def status(target: Any, runs: int = 5) -> dict[str, Any]:
     """The state of the outbox and the last runs, for `python -m player sync --status`."""
     with _open(target) as conn:
         return {
-            "pending": conn.execute(f"SELECT COUNT(*) {_PENDING}").fetchone()[0],
-            "sent": conn.execute("SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL").fetchone()[0],
-            "rejected": [
-                dict(r)
-                for r in conn.execute(
-                    "SELECT r.*, o.statement_id FROM sync_rejected r JOIN outbox o ON o.id = r.outbox_id "
-                    "ORDER BY r.outbox_id"
-                )
-            ],
-            "runs": [dict(r) for r in conn.execute("SELECT * FROM sync_run ORDER BY id DESC LIMIT ?", (runs,))],
-            "remotes": [dict(r) for r in conn.execute("SELECT * FROM sync_remote ORDER BY endpoint")],
+            "pending": outbox.pending_count(conn),
+            "sent": outbox.sent_count(conn),
+            "rejected": sync_log.rejected(conn),
+            "runs": sync_log.runs(conn, runs),
+            "remotes": sync_log.remotes(conn),
         }
 
 
 def retry_rejected(target: Any) -> int:
     """Put the statements a remote refused back in the queue (after fixing the cause); returns how many."""
     with _open(target) as conn, db.transaction(conn):
-        return conn.execute("DELETE FROM sync_rejected").rowcount
+        return sync_log.clear_rejected(conn)
 
 
 @dataclass
@@ -304,14 +294,11 @@ class _Run:
         now = db.now()
         with db.transaction(self.conn) as tx:
             # we hold the lock: a run still 'running' was killed
-            tx.execute("UPDATE sync_run SET status = 'interrupted' WHERE status = 'running'")
-            pending, self.last_id = tx.execute(f"SELECT COUNT(*), COALESCE(MAX(o.id), 0) {_PENDING}").fetchone()
+            sync_log.interrupt_running(tx)
+            pending, self.last_id = outbox.pending_span(tx)
             self.result.pending = pending
-            self.result.run_id = tx.execute(
-                "INSERT INTO sync_run(endpoint, started_at, pending) VALUES (?, ?, ?)", (self.endpoint, now, pending)
-            ).lastrowid
-            tx.execute("INSERT OR IGNORE INTO sync_remote(endpoint) VALUES (?)", (self.endpoint,))
-            remote = tx.execute("SELECT * FROM sync_remote WHERE endpoint = ?", (self.endpoint,)).fetchone()
+            self.result.run_id = sync_log.start_run(tx, self.endpoint, now, pending)
+            remote = sync_log.remote(tx, self.endpoint)
         self.acked_before = remote["acked_at"] is not None
         if self.forced_gzip is None and remote["gzip"] is not None:
             self.gzip = bool(remote["gzip"])
@@ -326,17 +313,11 @@ class _Run:
             self.client.counter.out,
             self.client.counter.into,
         )
-        tx.execute(
-            "UPDATE sync_run SET sent = ?, failed = ?, requests = ?, bytes_out = ?, bytes_in = ? WHERE id = ?",
-            (r.sent, r.rejected, r.requests, r.bytes_out, r.bytes_in, r.run_id),
-        )
+        sync_log.run_counters(tx, r.run_id, r.sent, r.rejected, r.requests, r.bytes_out, r.bytes_in)
 
     def _flush_tries(self, tx: sqlite3.Connection, ids: list[int] | None = None) -> None:
         ids = list(self.tries) if ids is None else ids
-        tx.executemany(
-            "UPDATE outbox SET tries = tries + ? WHERE id = ?",
-            [(self.tries.pop(i), i) for i in ids if i in self.tries],
-        )
+        outbox.add_tries(tx, [(self.tries.pop(i), i) for i in ids if i in self.tries])
 
     def finish(self, state: str) -> SyncResult:
         r = self.result
@@ -346,10 +327,7 @@ class _Run:
         with db.transaction(self.conn) as tx:
             self._flush_tries(tx)
             self._counters(tx)
-            tx.execute(
-                "UPDATE sync_run SET finished_at = ?, status = ?, error = ? WHERE id = ?",
-                (db.now(), state, r.error, r.run_id),
-            )
+            sync_log.finish_run(tx, r.run_id, db.now(), state, r.error)
         self.client.close()
         return r
 
@@ -358,15 +336,12 @@ class _Run:
             return
         self.gzip = accepted
         with db.transaction(self.conn) as tx:
-            tx.execute(
-                "UPDATE sync_remote SET gzip = ?, gzip_at = ? WHERE endpoint = ?",
-                (int(accepted), db.now(), self.endpoint),
-            )
+            sync_log.learn_gzip(tx, self.endpoint, accepted, db.now())
         log.info("sync: %s %s gzip-compressed bodies", self.endpoint, "accepts" if accepted else "refuses")
 
     # -- the run -------------------------------------------------------------------------------
 
-    def execute(self) -> SyncResult:
+    def run(self) -> SyncResult:
         self.begin()
         try:
             if self.result.pending == 0:
@@ -396,10 +371,7 @@ class _Run:
         return self.finish("done")
 
     def _next(self, after: int) -> list[_Row]:
-        rows = self.conn.execute(
-            f"SELECT o.id, o.statement_id, o.statement {_PENDING} AND o.id > ? AND o.id <= ? ORDER BY o.id LIMIT ?",
-            (after, self.last_id, self.batch_size),
-        ).fetchall()
+        rows = outbox.pending_batch(self.conn, after, self.last_id, self.batch_size)
         out = []
         for row in rows:
             text = row["statement"]
@@ -415,7 +387,7 @@ class _Run:
 
     def _contact(self) -> None:
         with db.transaction(self.conn) as tx:
-            tx.execute("UPDATE sync_remote SET contact_at = ? WHERE endpoint = ?", (db.now(), self.endpoint))
+            sync_log.note_contact(tx, self.endpoint, db.now())
 
     # -- requests with retries -----------------------------------------------------------------
 
@@ -574,26 +546,17 @@ class _Run:
     def _acknowledge(self, rows: list[_Row]) -> None:
         now = db.now()
         with db.transaction(self.conn) as tx:
-            marked = 0
-            for row in rows:
-                marked += tx.execute(
-                    "UPDATE outbox SET sent_at = ? WHERE id = ? AND sent_at IS NULL", (now, row.id)
-                ).rowcount
+            marked = outbox.mark_sent(tx, [row.id for row in rows], now)
             self._flush_tries(tx, [r.id for r in rows])
             self.result.sent += marked
             self._counters(tx)
-            tx.execute(
-                "UPDATE sync_remote SET contact_at = ?, acked_at = ? WHERE endpoint = ?", (now, now, self.endpoint)
-            )
+            sync_log.note_contact(tx, self.endpoint, now, acked=True)
         self._advance()
 
     def _reject(self, row: _Row, status_code: int, error: str) -> None:
         log.warning("sync: %s refused statement %s: HTTP %s %s", self.endpoint, row.statement_id, status_code, error)
         with db.transaction(self.conn) as tx:
-            tx.execute(
-                "INSERT OR REPLACE INTO sync_rejected(outbox_id, endpoint, status, error, at) VALUES (?, ?, ?, ?, ?)",
-                (row.id, self.endpoint, status_code, error[:1000] or f"HTTP {status_code}", db.now()),
-            )
+            sync_log.reject(tx, row.id, self.endpoint, status_code, error[:1000] or f"HTTP {status_code}", db.now())
             self._flush_tries(tx, [row.id])
             self.result.rejected += 1
             self._counters(tx)
@@ -695,7 +658,7 @@ def sync(
                 gzip=gzip,
                 stop=stop,
             )
-            result = run.execute()
+            result = run.run()
     log.info("%s", result.line())
     return result
 

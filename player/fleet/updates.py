@@ -52,6 +52,7 @@ from packager.packages import PackageError, read_package
 from player import db
 from player.fleet import remote, sync
 from player.lrs import resources as lrs
+from player.store import packages
 
 log = logging.getLogger(__name__)
 
@@ -290,8 +291,7 @@ def _base_bytes(sha: str, prefix: bool = False) -> bytes | None:
 
 
 def published() -> list[Published]:
-    rows = db.get_db().execute("SELECT * FROM package ORDER BY identifier, standard").fetchall()
-    return [publish(row) for row in rows]
+    return [publish(row) for row in packages.all_packages(db.get_db())]
 
 
 def _error(status: int, message: str) -> Response:
@@ -448,7 +448,7 @@ def _with_base(found: Path, base: str, library: Path) -> bytes | None:
 @bp.get("/packages/<int:package_id>.zip")
 def package_zip(package_id: int) -> Response:
     """The whole published zip, with Range / 206 / If-Range so that a device resumes a cut download."""
-    row = db.get_db().execute("SELECT * FROM package WHERE id = ?", (package_id,)).fetchone()
+    row = packages.package_by_id(db.get_db(), package_id)
     if row is None:
         return _error(404, "no such package")
     item = publish(row)
@@ -685,8 +685,8 @@ class _Puller:
 
     def _library_digest(self) -> str:
         with self.app.app_context():
-            rows = db.get_db().execute("SELECT identifier, standard, sha256 FROM package ORDER BY 1, 2").fetchall()
-        return hashlib.sha256(json.dumps([tuple(r) for r in rows]).encode()).hexdigest()[:16]
+            rows = packages.package_hashes(db.get_db())
+        return hashlib.sha256(json.dumps(rows).encode()).hexdigest()[:16]
 
     def _seen(self) -> tuple[str, str | None]:
         """The catalogue's ETag after the last complete pull, while our library is as that pull left it.
@@ -712,23 +712,16 @@ class _Puller:
             self.result.refused.append((name, f"bad catalogue entry: {exc}"))
             return
         with self.app.app_context():
-            row = (
-                db.get_db()
-                .execute(
-                    "SELECT folder FROM package WHERE identifier = ? AND standard = ?",
-                    (entry["identifier"], entry["standard"]),
-                )
-                .fetchone()
-            )
-        local = folder_files(Path(self.app.config["LIBRARY_DIR"]) / row["folder"]) if row else {}
-        if row is not None and local == files:
+            folder = packages.package_folder(db.get_db(), entry["identifier"], entry["standard"])
+        local = folder_files(Path(self.app.config["LIBRARY_DIR"]) / folder) if folder else {}
+        if folder is not None and local == files:
             self.result.unchanged += 1
             return
         try:
             have = {digest: path for path, (digest, _) in local.items()}
             missing = {digest: n for _, (digest, n) in files.items() if digest not in have}
-            if row is not None and len(missing) <= max(MAX_DELTA_FILES, len(files) // 2):
-                built = self._assemble(files, local, have, row["folder"])
+            if folder is not None and len(missing) <= max(MAX_DELTA_FILES, len(files) // 2):
+                built = self._assemble(files, local, have, folder)
             else:
                 built = self._whole_zip(hub_id, sha, size, files)
             try:
@@ -743,7 +736,7 @@ class _Puller:
                     built.unlink(missing_ok=True)
             if imported.identifier != entry["identifier"]:
                 log.warning("update: catalogue says %s, the package says %s", entry["identifier"], imported.identifier)
-            (self.result.updated if row is not None else self.result.installed).append(name)
+            (self.result.updated if folder is not None else self.result.installed).append(name)
             for digest in missing:
                 (self.objects / digest).unlink(missing_ok=True)
             (self.partial_dir / f"{sha}.part").unlink(missing_ok=True)

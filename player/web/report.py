@@ -12,7 +12,7 @@ import io
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 from urllib.parse import unquote
 
@@ -22,6 +22,9 @@ from player import db
 from player.i18n import _
 from player.learning import statements as st
 from player.learning.tracking import parse_timespan
+from player.store import devices as device_store
+from player.store import packages as package_store
+from player.store import progress as store
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 QUESTION_VERBS = (ADL + "answered", ADL + "responded")
@@ -53,23 +56,7 @@ class Filters:
         )
 
     def where(self, skip: tuple[str, ...] = ()) -> tuple[str, list[Any]]:
-        clauses, params = ["1"], []
-        if self.course and "course" not in skip:
-            clauses.append("course = ?")
-            params.append(self.course)
-        if self.learner and "learner" not in skip:
-            clauses.append("learner = ?")
-            params.append(self.learner)
-        if self.device is not None and "device" not in skip:
-            clauses.append("device_id = ?")
-            params.append(self.device)
-        if self.start:
-            clauses.append("timestamp >= ?")
-            params.append(self.start)
-        if self.end:
-            clauses.append("timestamp < ?")
-            params.append((date.fromisoformat(self.end) + timedelta(days=1)).isoformat())
-        return " AND ".join(clauses), params
+        return store.where(self, skip)
 
     def query(self) -> dict[str, str]:
         """The filters as query parameters (for the CSV link)."""
@@ -104,13 +91,11 @@ def course_names() -> dict[str, str]:
     """Course IRI → title: installed packages first, then activity definitions received."""
     conn = db.get_db()
     names = {}
-    for row in conn.execute(
-        "SELECT DISTINCT f.course, a.definition FROM progress_fact f LEFT JOIN lrs_activity a ON a.id = f.course"
-    ):
+    for row in store.course_definitions(conn):
         definition = json.loads(row["definition"]) if row["definition"] else {}
         names[row["course"]] = label(json.dumps(definition.get("name") or {}), row["course"])
-    for row in conn.execute("SELECT identifier, title FROM package"):
-        names[st.course_iri(row["identifier"])] = row["title"]
+    for identifier, title in package_store.package_titles(conn):
+        names[st.course_iri(identifier)] = title
     return names
 
 
@@ -119,33 +104,18 @@ def options() -> dict[str, list[tuple[str, str]]]:
     conn = db.get_db()
     names = course_names()
     courses = sorted(((c, names.get(c, c)) for c in names), key=lambda p: p[1].lower())
-    learners = [
-        (r["learner"], r["name"] or r["learner"])
-        for r in conn.execute(
-            "SELECT learner, MAX(learner_name) AS name FROM progress_fact GROUP BY learner ORDER BY name COLLATE NOCASE"
-        )
-    ]
-    devices = [(str(r["id"]), r["name"]) for r in conn.execute("SELECT id, name FROM hub_device ORDER BY name")]
+    learners = [(r["learner"], r["name"] or r["learner"]) for r in store.learners(conn)]
+    devices = device_store.choices(conn)
     return {"courses": courses, "learners": learners, "devices": devices}
 
 
 def learner_rows(filters: Filters) -> list[dict[str, Any]]:
     """Per course and learner: lessons completed of those known, mean best score, time, passed/failed."""
     conn = db.get_db()
-    where, params = filters.where()
-    facts = conn.execute(
-        f"SELECT f.*, d.name AS device FROM progress_fact f LEFT JOIN hub_device d ON d.id = f.device_id "
-        f"WHERE {where} ORDER BY timestamp",
-        params,
-    ).fetchall()
+    facts = store.facts(conn, filters)
     # Lessons of a course: every non-question activity seen in it, by anyone (not only this selection).
     lessons: dict[str, set[str]] = {}
-    lesson_where, lesson_params = filters.where(skip=("learner", "device"))
-    for row in conn.execute(
-        f"SELECT DISTINCT course, activity FROM progress_fact WHERE {lesson_where} AND activity <> course "
-        f"AND verb NOT IN (?, ?) AND COALESCE(activity_type, '') <> ?",
-        [*lesson_params, *QUESTION_VERBS, st.INTERACTION],
-    ):
+    for row in store.lesson_activities(conn, filters, QUESTION_VERBS, st.INTERACTION):
         lessons.setdefault(row["course"], set()).add(row["activity"])
     names = course_names()
     table: dict[tuple[str, str], dict[str, Any]] = {}
@@ -209,13 +179,7 @@ def learner_rows(filters: Filters) -> list[dict[str, Any]]:
 
 def question_rows(filters: Filters) -> list[dict[str, Any]]:
     """Per question: answers with a known result, how many right, the success rate in %."""
-    where, params = filters.where()
-    rows = db.get_db().execute(
-        f"SELECT course, activity, MAX(activity_name) AS name, COUNT(*) AS answers, SUM(success) AS correct "
-        f"FROM progress_fact WHERE {where} AND (verb IN (?, ?) OR activity_type = ?) AND success IS NOT NULL "
-        f"GROUP BY course, activity ORDER BY course, activity",
-        [*params, *QUESTION_VERBS, st.INTERACTION],
-    )
+    rows = store.question_stats(db.get_db(), filters, QUESTION_VERBS, st.INTERACTION)
     names = course_names()
     return [
         {
@@ -232,14 +196,7 @@ def question_rows(filters: Filters) -> list[dict[str, Any]]:
 
 def timeline(filters: Filters) -> list[tuple[str, int]]:
     """(day, lessons completed so far): each learner's first completion of a lesson, cumulated by day."""
-    where, params = filters.where()
-    rows = db.get_db().execute(
-        f"SELECT substr(first, 1, 10) AS day, COUNT(*) AS n FROM ("
-        f"SELECT learner, activity, MIN(timestamp) AS first FROM progress_fact WHERE {where} "
-        f"AND (verb = ? OR completion = 1) AND activity <> course AND verb NOT IN (?, ?) "
-        f"GROUP BY learner, activity) GROUP BY day ORDER BY day",
-        [*params, ADL + "completed", *QUESTION_VERBS],
-    )
+    rows = store.completions_by_day(db.get_db(), filters, ADL + "completed", QUESTION_VERBS)
     total, out = 0, []
     for row in rows:
         total += row["n"]
