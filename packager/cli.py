@@ -23,6 +23,21 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate(files: list[Path]) -> int:
+    """One line per problem; exit 1 if any package has an error."""
+    from packager.validate import validate_package
+
+    errors = warnings = 0
+    for file in files:
+        for problem in validate_package(file):
+            print(f"{file}: {problem.severity} {problem.code}: {problem.message}")
+            errors += problem.severity == "error"
+            warnings += problem.severity == "warning"
+    verdict = "FAILED" if errors else "ok"
+    print(f"{verdict}: {len(files)} package(s) checked, {errors} error(s), {warnings} warning(s)")
+    return 1 if errors else 0
+
+
 def main(argv: list[str]) -> int:
     from packager.formats import FORMATS
 
@@ -43,7 +58,7 @@ def main(argv: list[str]) -> int:
     lint = sub.add_parser("lint", help="check course sources")
     lint.add_argument("paths", nargs="*", help="course folders or a folder of courses")
     validate = sub.add_parser("validate", help="check any SCORM/xAPI/cmi5 package zip")
-    validate.add_argument("files", nargs="+")
+    validate.add_argument("files", nargs="+", type=Path, metavar="FILE.zip")
     new = sub.add_parser("new", help="start a new course that builds as is")
     new.add_argument("slug")
     new.add_argument("--root", default="courses")
@@ -55,9 +70,7 @@ def main(argv: list[str]) -> int:
 
         return lint_main(args.paths)
     if args.command == "validate":
-        from packager.validate import main as validate_main
-
-        return validate_main(args.files)
+        return _validate(args.files)
     from packager.new import main as new_main
 
     return new_main(args.slug, Path(args.root))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from packager import validate
+from packager import cli, validate
 from packager.validate import Problem, validate_package
 
 SCORM12 = """<?xml version="1.0" encoding="UTF-8"?>
@@ -572,15 +572,17 @@ def test_cli_prints_one_line_per_problem_and_exits_1_on_error(
     files = scorm12(**{"extra.txt": "x"})
     del files["shared/style.css"]
     bad = make_zip(tmp_path, files, "bad.zip")
-    assert validate.main([str(good)]) == 0
-    assert validate.main([str(good), str(bad)]) == 1
+    assert cli.main(["validate", str(good)]) == 0
+    assert cli.main(["validate", str(good), str(bad)]) == 1
     out = capsys.readouterr().out.splitlines()
     assert (
         f"{bad}: error file-missing: imsmanifest.xml references 'shared/style.css' which is not in the package" in out
     )
     assert any(line.startswith(f"{bad}: warning file-unlisted: 'extra.txt'") for line in out)
     assert out[-1] == "FAILED: 2 package(s) checked, 1 error(s), 1 warning(s)"
-    assert validate.main([]) == 2
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["validate"])
+    assert refused.value.code == 2
 
 
 def test_scorm12_in_the_cp_1_1_4_namespace(tmp_path: Path) -> None:
