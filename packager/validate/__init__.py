@@ -10,44 +10,17 @@ See docs/scorm-import-rules.md for where each rule comes from.
 
 from __future__ import annotations
 
-import re
-import threading
 import zipfile
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
-from urllib.parse import unquote
 
 from lxml import etree
 
 from packager.packages import (
     MANIFEST_NAMES,
-    NS_ADLCP12,
-    NS_ADLCP2004,
-    NS_ADLNAV,
-    NS_ADLSEQ,
-    NS_CMI5,
-    NS_CP12,
-    NS_CP2004,
-    NS_IMSSS,
-    NS_TINCAN,
-    XML_BASE,
-    Package,
-    check_href,
     find_manifest,
-    href_path,
-    join_url,
-    localname,
-    member_for_href,
-    moodle_standard,
-    namespace,
-    namespace_standard,
-    parse_manifest,
     read_member,
-    text_of,
     unsafe_member,
-    xml_bases,
 )
 from packager.validate.cmi5 import check_cmi5
 from packager.validate.network import scan_network
