@@ -13,6 +13,7 @@ from packager.cache import course_key, zip_comment
 from packager.errors import Issue, SourceError
 from packager.files import atomic_write, read_comment, write_zip
 from packager.formats import FORMATS, Registry
+from packager.load import course_dirs
 
 INDEX = ".build-index.json"
 RUNTIME_FILES = ("ruche.js", "ruche.css")
@@ -39,13 +40,6 @@ class BuildReport:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-def course_dirs(root: Path) -> list[Path]:
-    """A course folder is any folder holding a course.md; `root` may itself be one."""
-    if (root / "course.md").is_file():
-        return [root]
-    return sorted(p for p in root.iterdir() if p.is_dir() and (p / "course.md").is_file())
 
 
 def runtime_overhead(path: Path) -> int:

@@ -58,6 +58,11 @@ def play_first_lesson(page, url: str, standard: str) -> None:
     page.goto(url + "progress")  # leaving the lesson ends the SCORM session (Finish / Terminate)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 9: SCORM packages do not declare their course IRI yet; their statements group under "
+    "urn:ruche:package:<identifier>",
+)
 def test_one_course_one_lesson_id_across_formats(player_server, browser):
     course = load_course(COURSES / "guide-auteur")
     first_lesson = lesson_iri(course, course.lessons[0])
