@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "tests" / "updates"))
 
 from updkit import FaultProxy, Hub, build_versions, install, player  # noqa: E402
 
-from player.fleet.updates import pull_updates  # noqa: E402
+from player.fleet.pull import pull_updates  # noqa: E402
 
 BUDGET = 0.15
 FORMATS = ("scorm2004", "cmi5")

@@ -84,11 +84,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     for module in (assets, views, auth, library, learn, lrs, cmi5, search):
         app.register_blueprint(module.bp)
-    from player.fleet import updates
+    from player.fleet import publish as updates
 
     app.register_blueprint(updates.bp)  # /updates/: the packages this player publishes (docs/updates.md)
-    from player.fleet import devices as hub
-    from player.web import dashboard
+    from player.web import dashboard, hub
 
     app.register_blueprint(dashboard.bp)  # /dashboard/: learners' progress for trainers (docs/hub.md)
     if app.config["HUB"]:

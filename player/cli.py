@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
+import os
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TextIO
 
 from packager.packages import PackageError
 
@@ -27,16 +31,16 @@ def _app(args: argparse.Namespace):  # noqa: ANN202
 def serve(args: argparse.Namespace) -> int:
     from werkzeug.serving import make_server
 
-    from player.fleet import sync, updates
+    from player.fleet import pull, sync, sync_loop
     from player.learning import library
 
     app = _app(args)
     stop = threading.Event()
-    if sync.start_background(app, stop):  # when SYNC_ENDPOINT / RUCHE_SYNC_ENDPOINT is set
+    if sync_loop.start_background(app, stop):  # when SYNC_ENDPOINT / RUCHE_SYNC_ENDPOINT is set
         print(f"syncing to {sync.settings(app)[0]} in the background", flush=True)
     # In hub mode SYNC_ENDPOINT is the upstream LRS, which publishes no /updates.
-    if not app.config.get("HUB") and updates.start_background(app, stop):
-        print(f"pulling content updates from {updates.settings(app)[0]}", flush=True)
+    if not app.config.get("HUB") and pull.start_background(app, stop):
+        print(f"pulling content updates from {pull.settings(app)[0]}", flush=True)
     if app.config["IMPORT_DIRS"]:
         with app.app_context():  # import what is already there before the first request
             for folder in app.config["IMPORT_DIRS"]:
@@ -95,10 +99,100 @@ def reindex(args: argparse.Namespace) -> int:
     return 0
 
 
-def sync_(args: argparse.Namespace) -> int:
-    from player.fleet import sync
+def print_progress(stream: TextIO | None = None) -> Callable[[int, int], None]:
+    """A progress callback writing `sync: 250/1000` (one line, rewritten in place on a terminal)."""
+    out = stream or sys.stderr
+    tty = out.isatty()
 
-    return sync.run_command(
+    def show(done: int, total: int) -> None:
+        start = "\r" if tty else ""
+        end = "" if tty and done < total else "\n"
+        out.write(f"{start}sync: {done}/{total}{end}")
+        out.flush()
+
+    return show
+
+
+def sync_command(
+    app: Any,
+    *,
+    endpoint: str | None = None,
+    key: str | None = None,
+    secret: str | None = None,
+    batch_size: int = 250,
+    timeout: float = 30.0,
+    show_status: bool = False,
+    retry_refused: bool = False,
+    quiet: bool = False,
+    out: TextIO | None = None,
+) -> int:
+    """`python -m player sync`: one run with a progress line and a summary; exit status 0 when all is sent."""
+    from player.fleet import sync, sync_status
+
+    out = out or sys.stdout
+    if show_status:
+        state = sync_status.status(app)
+        out.write(json.dumps(state, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    if retry_refused:
+        out.write(f"{sync_status.retry_rejected(app)} refused statement(s) back in the queue\n")
+    configured, auth = sync.settings(app)
+    endpoint = endpoint or configured
+    if key or secret:
+        config = getattr(app, "config", {}) or {}
+        known_key = config.get("SYNC_KEY") or os.environ.get("RUCHE_SYNC_KEY") or ""
+        known_secret = config.get("SYNC_SECRET") or os.environ.get("RUCHE_SYNC_SECRET") or ""
+        auth = (key or known_key, secret if secret is not None else known_secret)
+    if not endpoint:
+        out.write("no remote: give --endpoint URL or set SYNC_ENDPOINT / RUCHE_SYNC_ENDPOINT\n")
+        return 2
+    try:
+        result = sync.sync(
+            app,
+            endpoint,
+            auth,
+            batch_size=batch_size,
+            timeout=timeout,
+            progress=None if quiet else print_progress(),
+        )
+    except sync.SyncError as exc:
+        out.write(f"{exc}\n")
+        return 2
+    out.write(result.line() + "\n")
+    return 0 if result.ok else 1
+
+
+def update_command(
+    app: Any,
+    *,
+    endpoint: str | None = None,
+    key: str | None = None,
+    secret: str | None = None,
+    timeout: float = 30.0,
+    out: TextIO | None = None,
+) -> int:
+    """`python -m player update`: one pull and its summary line; 0 when everything is installed."""
+    from player.fleet import pull
+
+    out = out or sys.stdout
+    configured, auth = pull.settings(app)
+    endpoint = endpoint or configured
+    if key:
+        if secret is None:
+            secret = app.config.get("SYNC_SECRET") or os.environ.get("RUCHE_SYNC_SECRET")
+        auth = (key, secret or "")
+    if not endpoint:
+        out.write("no hub: give --endpoint URL or set UPDATES_ENDPOINT / SYNC_ENDPOINT\n")
+        return 2
+    result = pull.pull_updates(app, endpoint, auth, timeout=timeout)
+    out.write(result.line() + "\n")
+    for name, why in result.refused:
+        out.write(f"  refused {name}: {why}\n")
+    return 0 if result.ok else 1
+
+
+def sync_(args: argparse.Namespace) -> int:
+    return sync_command(
         _app(args),
         endpoint=args.endpoint,
         key=args.key,
@@ -112,11 +206,7 @@ def sync_(args: argparse.Namespace) -> int:
 
 
 def update_(args: argparse.Namespace) -> int:
-    from player.fleet import updates
-
-    return updates.run_command(
-        _app(args), endpoint=args.endpoint, key=args.key, secret=args.secret, timeout=args.timeout
-    )
+    return update_command(_app(args), endpoint=args.endpoint, key=args.key, secret=args.secret, timeout=args.timeout)
 
 
 def run(argv: list[str] | None = None) -> int:

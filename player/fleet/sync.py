@@ -34,11 +34,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TextIO
+from typing import Any
 from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 from player import db
 from player.fleet.remote import Auth, Client, Reply, TransportError
+from player.fleet.sync_status import SyncError, database_path, open_database
 from player.store import outbox, sync_log
 
 log = logging.getLogger(__name__)
@@ -119,10 +120,6 @@ class Probe:
     bytes: int = 0
 
 
-class SyncError(Exception):
-    """A sync that cannot start (no endpoint, a bad URL)."""
-
-
 class _Abort(Exception):
     """The run cannot go on (retries exhausted, credentials refused, not an LRS)."""
 
@@ -142,30 +139,6 @@ def split_endpoint(endpoint: str, auth: Auth = None) -> tuple[str, Auth]:
     if parts.port:
         netloc += f":{parts.port}"
     return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", "")), auth
-
-
-# ---------------------------------------------------------------------------------------------
-# The database side
-
-
-def database_path(target: Any) -> str:
-    """The database of a Flask app (its DATABASE setting) or a path."""
-    config = getattr(target, "config", None)
-    if config is not None and "DATABASE" in config:
-        return str(config["DATABASE"])
-    if isinstance(target, str | os.PathLike):
-        return str(target)
-    raise SyncError(f"sync needs a database path or the player app, not {type(target).__name__}")
-
-
-@contextmanager
-def _open(target: Any) -> Iterator[sqlite3.Connection]:
-    conn = db.connect(database_path(target))
-    try:
-        db.migrate(conn)
-        yield conn
-    finally:
-        conn.close()
 
 
 @contextmanager
@@ -188,30 +161,6 @@ def _exclusive(path: str) -> Iterator[bool]:
         yield True
     finally:
         os.close(fd)
-
-
-def pending_count(target: Any) -> int:
-    """Statements waiting to be sent (refused ones not counted)."""
-    with _open(target) as conn:
-        return outbox.pending_count(conn)
-
-
-def status(target: Any, runs: int = 5) -> dict[str, Any]:
-    """The state of the outbox and the last runs, for `python -m player sync --status`."""
-    with _open(target) as conn:
-        return {
-            "pending": outbox.pending_count(conn),
-            "sent": outbox.sent_count(conn),
-            "rejected": sync_log.rejected(conn),
-            "runs": sync_log.runs(conn, runs),
-            "remotes": sync_log.remotes(conn),
-        }
-
-
-def retry_rejected(target: Any) -> int:
-    """Put the statements a remote refused back in the queue (after fixing the cause); returns how many."""
-    with _open(target) as conn, db.transaction(conn):
-        return sync_log.clear_rejected(conn)
 
 
 @dataclass
@@ -646,7 +595,7 @@ def sync(
     with _exclusive(path) as mine:
         if not mine:
             return SyncResult(status="busy", error="another sync of this database is running")
-        with _open(path) as conn:
+        with open_database(path) as conn:
             run = _Run(
                 conn,
                 endpoint,
@@ -663,51 +612,6 @@ def sync(
     return result
 
 
-def wait_and_sync(
-    target: Any,
-    endpoint: str,
-    auth: Auth = None,
-    *,
-    stop: threading.Event,
-    interval: float = 60.0,
-    max_wait: float = 900.0,
-    on_result: Callable[[SyncResult], None] | None = None,
-    **options: Any,
-) -> None:
-    """Sync in the background until `stop` is set (run it in a thread).
-
-    Costs nothing while the outbox is empty (a local count every `interval` seconds). When
-    statements wait and the last try failed, one small request (`check_remote`) checks that the
-    remote answers before a sync starts; failures back off exponentially with jitter up to `max_wait`.
-    """
-    backoff = Retry(attempts=1, base=max(interval, 0.01), cap=max_wait)
-    failures = 0
-    while not stop.is_set():
-        try:
-            if pending_count(target) == 0:
-                stop.wait(interval)
-                continue
-            if failures:
-                probe = check_remote(endpoint, auth, timeout=options.get("timeout", 10.0))
-                if not probe.reachable:
-                    failures += 1
-                    stop.wait(backoff.delay(failures))
-                    continue
-            result = sync(target, endpoint, auth, stop=stop, **options)
-            if on_result is not None:
-                on_result(result)
-            if result.status == "done" or result.status == "busy":
-                failures = 0
-                stop.wait(interval)
-            elif result.status != "stopped":
-                failures += 1
-                stop.wait(backoff.delay(failures))
-        except Exception:  # a background thread must not die: log, wait, try again
-            log.exception("sync: background run failed")
-            failures += 1
-            stop.wait(backoff.delay(failures))
-
-
 def settings(app: Any) -> tuple[str | None, Auth]:
     """The configured remote: SYNC_ENDPOINT, SYNC_KEY, SYNC_SECRET (app config, else RUCHE_SYNC_* variables)."""
     config = getattr(app, "config", {}) or {}
@@ -719,84 +623,6 @@ def settings(app: Any) -> tuple[str | None, Auth]:
     return get("ENDPOINT"), ((key, secret or "") if key else None)
 
 
-def start_background(app: Any, stop: threading.Event) -> threading.Thread | None:
-    """Start `wait_and_sync` for the app in a daemon thread when a remote is configured."""
-    endpoint, auth = settings(app)
-    if not endpoint:
-        return None
-    interval = float(getattr(app, "config", {}).get("SYNC_INTERVAL", 60.0))
-    thread = threading.Thread(
-        target=wait_and_sync,
-        args=(app, endpoint, auth),
-        kwargs={"stop": stop, "interval": interval},
-        name="ruche-sync",
-        daemon=True,
-    )
-    thread.start()
-    return thread
-
-
-def print_progress(stream: TextIO | None = None) -> Progress:
-    """A progress callback writing `sync: 250/1000` (one line, rewritten in place on a terminal)."""
-    out = stream or sys.stderr
-    tty = out.isatty()
-
-    def show(done: int, total: int) -> None:
-        start = "\r" if tty else ""
-        end = "" if tty and done < total else "\n"
-        out.write(f"{start}sync: {done}/{total}{end}")
-        out.flush()
-
-    return show
-
-
-def run_command(
-    app: Any,
-    *,
-    endpoint: str | None = None,
-    key: str | None = None,
-    secret: str | None = None,
-    batch_size: int = DEFAULT_BATCH,
-    timeout: float = 30.0,
-    show_status: bool = False,
-    retry_refused: bool = False,
-    quiet: bool = False,
-    out: TextIO | None = None,
-) -> int:
-    """`python -m player sync`: one run with a progress line and a summary; exit status 0 when all is sent."""
-    out = out or sys.stdout
-    if show_status:
-        state = status(app)
-        out.write(json.dumps(state, ensure_ascii=False, indent=2) + "\n")
-        return 0
-    if retry_refused:
-        out.write(f"{retry_rejected(app)} refused statement(s) back in the queue\n")
-    configured, auth = settings(app)
-    endpoint = endpoint or configured
-    if key or secret:
-        config = getattr(app, "config", {}) or {}
-        known_key = config.get("SYNC_KEY") or os.environ.get("RUCHE_SYNC_KEY") or ""
-        known_secret = config.get("SYNC_SECRET") or os.environ.get("RUCHE_SYNC_SECRET") or ""
-        auth = (key or known_key, secret if secret is not None else known_secret)
-    if not endpoint:
-        out.write("no remote: give --endpoint URL or set SYNC_ENDPOINT / RUCHE_SYNC_ENDPOINT\n")
-        return 2
-    try:
-        result = sync(
-            app,
-            endpoint,
-            auth,
-            batch_size=batch_size,
-            timeout=timeout,
-            progress=None if quiet else print_progress(),
-        )
-    except SyncError as exc:
-        out.write(f"{exc}\n")
-        return 2
-    out.write(result.line() + "\n")
-    return 0 if result.ok else 1
-
-
 __all__ = [
     "DEFAULT_BATCH",
     "Probe",
@@ -804,14 +630,9 @@ __all__ = [
     "SyncError",
     "SyncResult",
     "check_remote",
+    "database_path",
     "equivalent",
-    "pending_count",
-    "print_progress",
-    "retry_rejected",
-    "run_command",
     "settings",
-    "start_background",
-    "status",
+    "split_endpoint",
     "sync",
-    "wait_and_sync",
 ]

@@ -19,7 +19,7 @@ from hubkit import (
 )
 
 from player import create_app
-from player.fleet import sync
+from player.fleet import sync, sync_loop, sync_status
 from player.fleet.sync import Retry
 
 FAST = Retry(attempts=6, base=0.01, cap=0.05)
@@ -47,7 +47,7 @@ def test_statements_reach_the_upstream_exactly_once(tmp_path):
         alice = device_with_progress(tmp_path / "alice")
         bruno = device_with_progress(tmp_path / "bruno", learner="Bruno", score="60", answer="wrong")
         # the background sync of hub 1 (as `serve` starts it) forwards what arrives
-        assert sync.start_background(hub1.app, stop) is not None
+        assert sync_loop.start_background(hub1.app, stop) is not None
         for device in (alice, bruno):
             result = sync.sync(device, hub1.url + "/xapi", ("portable-12", token), retry=FAST, batch_size=2)
             assert result.ok and result.status == "done", result
@@ -65,7 +65,7 @@ def test_statements_reach_the_upstream_exactly_once(tmp_path):
         time.sleep(0.1)
         assert sync.sync(hub1.app, upstream.url + "/xapi", (HUB_KEY, HUB_SECRET), retry=FAST).sent == 0
         assert Counter(stored_ids(upstream.app)) == Counter(expected)
-        assert sync.pending_count(hub1.app) == 0
+        assert sync_status.pending_count(hub1.app) == 0
     finally:
         stop.set()
         hub1.stop()

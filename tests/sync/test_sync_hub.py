@@ -20,7 +20,10 @@ from synckit import (
 )
 
 from player import db
-from player.fleet.sync import Retry, pending_count, print_progress, retry_rejected, status, sync, wait_and_sync
+from player.cli import print_progress
+from player.fleet.sync import Retry, sync
+from player.fleet.sync_loop import wait_and_sync
+from player.fleet.sync_status import pending_count, retry_rejected, status
 
 # ---------------------------------------------------------------------------------------------
 # The plain path

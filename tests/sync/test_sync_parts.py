@@ -14,17 +14,11 @@ import pytest
 from synckit import assert_exactly_once, basic, fill_outbox, id_counts
 
 from player import create_app, db
+from player.cli import sync_command as run_command
 from player.fleet.gzip_requests import GunzipRequests
-from player.fleet.sync import (
-    Retry,
-    SyncError,
-    equivalent,
-    pending_count,
-    run_command,
-    split_endpoint,
-    start_background,
-    sync,
-)
+from player.fleet.sync import Retry, SyncError, equivalent, split_endpoint, sync
+from player.fleet.sync_loop import start_background
+from player.fleet.sync_status import pending_count
 
 
 def test_backoff_grows_exponentially_with_jitter_and_a_cap():

@@ -16,7 +16,8 @@ import pytest
 from updkit import basic, install, packages
 
 from player import db
-from player.fleet.updates import folder_files, pull_updates
+from player.fleet.content import folder_files
+from player.fleet.pull import pull_updates
 
 SCORM = "scorm2004"
 
@@ -147,7 +148,7 @@ def test_download_cut_for_good_resumes_at_the_next_pull(hub, device, versions, f
 
 
 def pull_sizes(hub) -> list[int]:  # noqa: ANN001
-    from player.fleet import updates
+    from player.fleet import publish as updates
 
     with hub.app.app_context():
         return [p.zip_size for p in updates.published()]
@@ -168,7 +169,7 @@ def test_corrupted_file_is_refused_and_nothing_installed(hub, device, versions, 
     assert "does not match its hash" in result.refused[0][1]
     assert _files(device, key) == before and packages(device)[key] == row
     kept = {p.name for p in (Path(device.config["DATA_DIR"]) / "updates" / "objects").iterdir()}
-    from player.fleet import updates
+    from player.fleet import publish as updates
 
     with hub.app.app_context():
         expected = updates.published()[0].files["l3.html"][0]  # what the catalogue promised
@@ -179,7 +180,7 @@ def test_corrupted_file_is_refused_and_nothing_installed(hub, device, versions, 
 def test_corrupted_zip_is_refused_and_nothing_installed(hub, device, versions, fast):
     v1, _ = versions
     install(hub.app, v1[SCORM])
-    from player.fleet import updates
+    from player.fleet import publish as updates
 
     with hub.app.app_context():
         item = updates.published()[0]
@@ -261,7 +262,7 @@ def test_run_command_prints_a_line_and_exit_status(hub, device, versions, monkey
     """What `python -m player update` runs: one line, 0 when everything is installed, 2 without a hub."""
     import io
 
-    from player.fleet.updates import run_command
+    from player.cli import update_command as run_command
 
     install(hub.app, versions[0][SCORM])
     for name in ("RUCHE_SYNC_ENDPOINT", "RUCHE_UPDATES_ENDPOINT", "RUCHE_SYNC_KEY", "RUCHE_SYNC_SECRET"):
@@ -281,7 +282,7 @@ def test_background_pull_installs_and_stops(hub, tmp_path, versions):
 
     from updkit import player
 
-    from player.fleet.updates import start_background
+    from player.fleet.pull import start_background
 
     install(hub.app, versions[0][SCORM])
     device = player(
