@@ -16,6 +16,7 @@ import sqlite3
 import uuid
 from typing import Any
 
+from packager.standards.cmi5 import move_on_met
 from packager.standards.xapi import INTERACTION_TYPES
 from player import db
 from player.learning import statements as st
@@ -455,8 +456,6 @@ def progress(learner_id: int) -> list[dict]:
             chosen = best(launches.get(launch["ident"], []))
             item = {"launch": launch, "attempt": chosen}
             if standard == "cmi5" and "move_on" in launch:  # an AU is done when its moveOn rule is met
-                from player.learning.cmi5 import move_on_met
-
                 item["satisfied"] = move_on_met(launch["move_on"], "not attempted", "unknown") or any(
                     move_on_met(launch["move_on"], a["completion"], a["success"])
                     for a in launches.get(launch["ident"], [])
@@ -506,15 +505,19 @@ def summary(items: list[dict]) -> dict[str, Any]:
 # Statements from xAPI / cmi5 content (stored by the local LRS)
 
 
-def record_statement(conn: sqlite3.Connection, body: dict) -> None:
-    """Credit the attempt a content statement belongs to (by registration), and queue it for sync."""
+def record_statement(conn: sqlite3.Connection, body: dict) -> dict | None:
+    """Credit the attempt a content statement belongs to (by registration), and queue it for sync.
+
+    Returns that attempt as it was before this statement (None when none is credited), so that the
+    caller can apply the rules that follow from it (cmi5 moveOn) without this module importing them.
+    """
     _outbox(conn, body)
     registration = (body.get("context") or {}).get("registration")
     if not registration:
-        return
+        return None
     row = store.by_registration(conn, registration)
     if row is None or row["standard"] not in ("xapi", "cmi5"):
-        return
+        return None
     verb = (body.get("verb") or {}).get("id", "")
     result = body.get("result") or {}
     sets: dict[str, Any] = {}
@@ -542,7 +545,4 @@ def record_statement(conn: sqlite3.Connection, body: dict) -> None:
     if sets:
         sets["updated_at"] = db.now()
         store.update(conn, row["id"], **sets)
-    if row["standard"] == "cmi5":  # moveOn → the LMS's satisfied statements (cmi5 §9.3.9)
-        from player.learning import cmi5  # cmi5 imports lrs, which imports this module
-
-        cmi5.after_statement(conn, row, body)
+    return row

@@ -8,11 +8,9 @@ credit the learner's attempt and go to the outbox (player.learning.tracking.reco
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import sqlite3
-import uuid
 from datetime import UTC
 from typing import Any
 from urllib.parse import urlencode
@@ -20,31 +18,27 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from packager.standards.xapi import (
-    VOIDED,
     InvalidStatement,
     check_agent,
     check_iri,
-    check_statement,
     check_timestamp,
     check_uuid,
 )
 from player import db
-from player.learning import statements as st
-from player.learning import tracking
-from player.store import learners
+from player.lrs.record import (
+    LRSError,
+    agent_key,
+    authority_for,
+    canonical,
+    save_document,
+    store_statements,
+)
 from player.store import lrs as store
 
 bp = Blueprint("lrs", __name__, url_prefix="/xapi")
 VERSION = "1.0.3"
 MAX_LIMIT = 100
 MAX_BODY = 5 * 1024 * 1024
-
-
-class LRSError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @bp.errorhandler(LRSError)
@@ -65,10 +59,6 @@ def invalid(exc: InvalidStatement) -> Response:
 # Auth, version headers
 
 
-def _authority_for(key: str) -> dict:
-    return {"objectType": "Agent", "name": "Ruche", "account": {"homePage": st.device_home_page(), "name": key}}
-
-
 def authenticate() -> dict:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Basic "):
@@ -84,7 +74,7 @@ def authenticate() -> dict:
         and hmac.compare_digest(key, config_key)
         and hmac.compare_digest(secret, config_secret)
     ):
-        return {"key": key, "learner_id": None, "attempt_id": None, "authority": _authority_for(key), "outbox": False}
+        return {"key": key, "learner_id": None, "attempt_id": None, "authority": authority_for(key), "outbox": False}
     row = store.credential(key)
     if row is None and current_app.config.get("HUB"):
         from player.fleet import (
@@ -96,14 +86,14 @@ def authenticate() -> dict:
             raise LRSError(401, "unknown device, or a wrong or revoked token")
         # With an upstream, received statements enter this hub's outbox, in the same transaction.
         forward = hub.forwarding()
-        return {"key": key, "learner_id": None, "attempt_id": None, "authority": _authority_for(key), "outbox": forward}
+        return {"key": key, "learner_id": None, "attempt_id": None, "authority": authority_for(key), "outbox": forward}
     if row is None or not hmac.compare_digest(row["secret"], secret):
         raise LRSError(401, "unknown key or wrong secret")
     return {
         "key": key,
         "learner_id": row["learner_id"],
         "attempt_id": row["attempt_id"],
-        "authority": _authority_for("player"),
+        "authority": authority_for("player"),
         "outbox": True,
     }
 
@@ -139,136 +129,8 @@ def about() -> Response:
 # Agents and activities as index keys
 
 
-def agent_key(agent: dict) -> str | None:
-    if "mbox" in agent:
-        return "mbox:" + agent["mbox"]
-    if "mbox_sha1sum" in agent:
-        return "sha1:" + agent["mbox_sha1sum"].lower()
-    if "openid" in agent:
-        return "openid:" + agent["openid"]
-    if "account" in agent:
-        return f"account:{agent['account']['homePage']}|{agent['account']['name']}"
-    return None
-
-
-def _agents_of(agent: Any) -> list[str]:
-    if not isinstance(agent, dict) or agent.get("objectType") not in (None, "Agent", "Group"):
-        return []
-    keys = [agent_key(agent)] if agent_key(agent) else []
-    for member in agent.get("member") or []:
-        keys.extend(_agents_of(member))
-    return keys
-
-
-def _index_terms(body: dict) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-    agents = [(k, 0) for k in _agents_of(body["actor"])] + [(k, 0) for k in _agents_of(body["object"])]
-    activities = []
-    obj = body["object"]
-    if obj.get("objectType", "Activity") == "Activity":
-        activities.append((obj["id"], 0))
-    context = body.get("context") or {}
-    agents += [(k, 1) for k in _agents_of(body.get("authority"))]
-    agents += [(k, 1) for k in _agents_of(context.get("instructor"))]
-    agents += [(k, 1) for k in _agents_of(context.get("team"))]
-    for items in (context.get("contextActivities") or {}).values():
-        activities += [(a["id"], 1) for a in items]
-    if obj.get("objectType") == "SubStatement":
-        agents += [(k, 1) for k in _agents_of(obj["actor"]) + _agents_of(obj["object"])]
-        if obj["object"].get("objectType", "Activity") == "Activity":
-            activities.append((obj["object"]["id"], 1))
-        for items in ((obj.get("context") or {}).get("contextActivities") or {}).values():
-            activities += [
-                (a["id"] if isinstance(a, dict) else "", 1) for a in (items if isinstance(items, list) else [items])
-            ]
-    return list(dict.fromkeys(agents)), list(dict.fromkeys(activities))
-
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def _activity_definitions(conn: sqlite3.Connection, body: dict) -> None:
-    found = [body["object"]] if body["object"].get("objectType", "Activity") == "Activity" else []
-    for items in ((body.get("context") or {}).get("contextActivities") or {}).values():
-        found.extend(items)
-    for activity in found:
-        definition = activity.get("definition")
-        if not definition:
-            store.know_activity(conn, activity["id"])
-            continue
-        merged = store.activity_definition(activity["id"], conn) or {}
-        for key, value in definition.items():
-            if isinstance(value, dict) and isinstance(merged.get(key), dict):
-                merged[key] = {**merged[key], **value}
-            else:
-                merged[key] = value
-        store.save_activity(conn, activity["id"], _canonical(merged))
-
-
 # ---------------------------------------------------------------------------------------------
 # Storing statements
-
-
-def store_statements(items: list[dict], credential: dict) -> list[str]:
-    """Validate then store statements atomically; returns their ids. Raises LRSError/InvalidStatement."""
-    seen: dict[str, str] = {}
-    prepared = []
-    for number, item in enumerate(items):
-        where = "statement" if len(items) == 1 else f"statement[{number}]"
-        check_statement(item, where)
-        original = _canonical(item)
-        statement_id = item.get("id") or str(uuid.uuid4())
-        if statement_id in seen:
-            if seen[statement_id] != original:
-                raise LRSError(400, f"{where}: the id {statement_id} is used twice in this request")
-            continue
-        seen[statement_id] = original
-        learner_id = credential.get("learner_id")
-        if learner_id is not None:
-            learner = learners.get(learner_id)
-            if learner is None or agent_key(item["actor"]) != agent_key(st.actor(learner)):
-                raise LRSError(403, f"{where}: this launch may only send statements about its own learner")
-        prepared.append((statement_id, item, original))
-    ids = []
-    with db.transaction() as conn:
-        for statement_id, item, original in prepared:
-            ids.append(statement_id)
-            old = store.original(conn, statement_id)
-            if old is not None:
-                mine = json.loads(original)
-                mine.pop("id", None)
-                theirs = json.loads(old)
-                theirs.pop("id", None)
-                if _canonical(mine) != _canonical(theirs):
-                    raise LRSError(409, f"a different statement with id {statement_id} is already stored")
-                continue
-            stored = db.now()
-            body = dict(
-                item,
-                id=statement_id,
-                stored=stored,
-                authority=credential["authority"],
-                version=item.get("version", "1.0.0"),
-            )
-            body.setdefault("timestamp", stored)
-            voids = None
-            if body["verb"]["id"] == VOIDED:
-                voids = body["object"]["id"]
-                store.void(conn, voids, VOIDED)
-            row = {
-                "id": statement_id,
-                "body": _canonical(body),
-                "original": original,
-                "stored": stored,
-                "verb": body["verb"]["id"],
-                "registration": (body.get("context") or {}).get("registration"),
-                "voids": voids,
-            }
-            store.insert_statement(conn, row, *_index_terms(body))
-            _activity_definitions(conn, body)
-            if credential.get("outbox"):  # from launched content or the player itself: credit it, sync it
-                tracking.record_statement(conn, body)
-    return ids
 
 
 def _json_body() -> Any:
@@ -413,7 +275,7 @@ def get_statements() -> Response:
         row = store.statement(wanted)
         if row is None or bool(row["voided"]) != bool(single[1]):
             raise LRSError(404, "no such statement")
-        response = Response(_canonical(_format(json.loads(row["body"]), fmt)), mimetype="application/json")
+        response = Response(canonical(_format(json.loads(row["body"]), fmt)), mimetype="application/json")
         response.headers["Last-Modified"] = json.loads(row["body"])["stored"]
         return response
     filters: dict[str, Any] = {}
@@ -458,15 +320,11 @@ def get_statements() -> Response:
         args["cursor"] = str(rows[-1]["seq"])
         more = f"{bp.url_prefix}/statements?{urlencode(args)}"
     body = {"statements": [_format(json.loads(r["body"]), fmt) for r in rows], "more": more}
-    return Response(_canonical(body), mimetype="application/json")
+    return Response(canonical(body), mimetype="application/json")
 
 
 # ---------------------------------------------------------------------------------------------
 # Documents: state, activity profile, agent profile
-
-
-def _etag(content: bytes) -> str:
-    return hashlib.sha1(content).hexdigest()  # noqa: S324 - a content tag, not security
 
 
 def _document_scope(kind: str) -> dict[str, str]:
@@ -516,35 +374,6 @@ def _check_preconditions(row: sqlite3.Row | None, kind: str, writing: bool) -> N
         and if_none is None
     ):
         raise LRSError(409, "the document exists: send If-Match (its ETag) or If-None-Match to change it")
-
-
-def save_document(
-    conn: sqlite3.Connection,
-    kind: str,
-    scope: dict[str, str],
-    doc_id: str,
-    content: bytes,
-    content_type: str,
-    merge: bool,
-) -> None:
-    row = store.document(conn, kind, scope, doc_id)
-    if merge and row is not None:
-        if not row["content_type"].startswith("application/json") or not content_type.startswith("application/json"):
-            raise LRSError(400, "POST merges JSON documents only; both must be application/json")
-        try:
-            old, new = json.loads(row["content"]), json.loads(content)
-        except ValueError:
-            raise LRSError(400, "POST merges JSON objects only") from None
-        if not isinstance(old, dict) or not isinstance(new, dict):
-            raise LRSError(400, "POST merges JSON objects only")
-        content = _canonical({**old, **new}).encode()
-    elif merge and content_type.startswith("application/json"):
-        try:
-            if not isinstance(json.loads(content), dict):
-                raise ValueError
-        except ValueError:
-            raise LRSError(400, "POST with application/json needs a JSON object") from None
-    store.put_document(conn, kind, scope, doc_id, content, content_type, _etag(content), db.now())
 
 
 def _documents(kind: str) -> Response:

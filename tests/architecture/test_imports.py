@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 
-import pytest
 from archkit import modules
 
 
@@ -90,6 +89,5 @@ def test_the_checks_can_fail() -> None:
     assert imported("player.learning.tracking", tree) == {"player.learning.cmi5"}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: lrs.resources → tracking → cmi5 → lrs.resources is still a loop")
 def test_no_import_cycle() -> None:
     assert cycles(project_graph()) == []

@@ -1,0 +1,38 @@
+"""cmi5's rules in pure Python: its vocabulary (cmi5 §9), moveOn (§13.1.4), and the ids an LMS
+gives the course and block objects of its own `satisfied` statements (§9.4)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+CMI5_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
+SESSION_EXT = "https://w3id.org/xapi/cmi5/context/extensions/sessionid"
+LAUNCH_MODE_EXT = "https://w3id.org/xapi/cmi5/context/extensions/launchmode"
+MOVE_ON_EXT = "https://w3id.org/xapi/cmi5/context/extensions/moveon"
+MASTERY_EXT = "https://w3id.org/xapi/cmi5/context/extensions/masteryscore"
+LAUNCH_URL_EXT = "https://w3id.org/xapi/cmi5/context/extensions/launchurl"
+LAUNCH_PARAMS_EXT = "https://w3id.org/xapi/cmi5/context/extensions/launchparameters"
+SATISFIED = "https://w3id.org/xapi/adl/verbs/satisfied"
+COURSE_TYPE = "https://w3id.org/xapi/cmi5/activitytype/course"
+BLOCK_TYPE = "https://w3id.org/xapi/cmi5/activitytype/block"
+
+
+def move_on_met(move_on: str | None, completion: str, success: str) -> bool:
+    """cmi5 §13.1.4: is an AU's moveOn rule met by its completion and success? (default NotApplicable)"""
+    completed, passed = completion == "completed", success == "passed"
+    return {
+        "completed": completed,
+        "passed": passed,
+        "completedandpassed": completed and passed,
+        "completedorpassed": completed or passed,
+    }.get((move_on or "NotApplicable").lower(), True)  # a value outside the XSD's list counts as NotApplicable
+
+
+def course_object_id(identifier: str) -> str:
+    """The LMS's own id of a course (§9.4: generated, never the publisher's id)."""
+    return f"urn:ruche:cmi5:course:{quote(identifier, safe='')}"
+
+
+def block_object_id(identifier: str, path: list[str]) -> str:
+    """The LMS's own id of a block, from the course and the titles of the blocks that lead to it."""
+    return course_object_id(identifier) + "/block/" + "/".join(quote(title, safe="") for title in path)
