@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from packager.cache import course_key, zip_comment
+from packager.discover import course_dirs
 from packager.errors import Issue, SourceError
 from packager.files import atomic_write, read_comment, write_zip
 from packager.formats import FORMATS, Registry
-from packager.load import course_dirs
 
 INDEX = ".build-index.json"
 RUNTIME_FILES = ("ruche.js", "ruche.css")

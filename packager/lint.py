@@ -146,7 +146,7 @@ def check_course(course: Course) -> list[Issue]:
 
 
 def lint_paths(paths: list[Path]) -> list[Issue]:
-    from packager.load import course_dirs
+    from packager.discover import course_dirs
 
     issues: list[Issue] = []
     for root in paths:

@@ -211,13 +211,6 @@ def lesson_files(folder: Path, course: Source) -> list[Path]:
     return [p for _, p in sorted(found)]
 
 
-def course_dirs(root: Path) -> list[Path]:
-    """A course folder is any folder holding a course.md; `root` may itself be one."""
-    if (root / "course.md").is_file():
-        return [root]
-    return sorted(p for p in root.iterdir() if p.is_dir() and (p / "course.md").is_file())
-
-
 def load_course(folder: Path) -> Course:
     """Load a course folder, raising SourceError with every error found."""
     folder = Path(folder)
