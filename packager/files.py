@@ -7,6 +7,7 @@ fixed date, fixed permissions, so the same files always give the same bytes.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 import zipfile
@@ -90,3 +91,12 @@ def read_comment(path: Path) -> bytes:
             return handle.comment
     except (OSError, zipfile.BadZipFile):
         return b""
+
+
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file, read in 1 MiB blocks (packages can be larger than a device's free memory)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -31,9 +31,10 @@ counted, backoff with jitter) and authenticates like sync: basic auth checked by
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
+
+from packager.files import sha256_file
 
 MAX_BATCH = 64  # files per /updates/files?want= request (URL of ~2 KB)
 PREFIX = 16  # hex digits of a hash in a batch request: unique in any library, and the device checks all 64
@@ -42,14 +43,6 @@ DICT_ENCODING = "x-deflate-base"  # raw deflate with a file the device holds as 
 SHA = re.compile(r"[0-9a-f]{64}")
 
 FileList = dict[str, tuple[str, int]]  # path -> (sha256, size)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def folder_files(folder: Path) -> FileList:

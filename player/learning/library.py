@@ -12,7 +12,6 @@ keeps every learner's attempts (they are keyed by that identifier and the standa
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 
+from packager.files import sha256_file
 from packager.packages import Package, PackageError, read_package, unsafe_member
 from player import db
 from player.i18n import _
@@ -149,14 +149,6 @@ def inspect(path: Path) -> tuple[Package, list[zipfile.ZipInfo]]:
         return package, files
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _unpack(path: Path, files: list[zipfile.ZipInfo], library: Path) -> Path:
     """Unpack into a fresh temporary folder inside the library; the caller renames it."""
     tmp = Path(tempfile.mkdtemp(prefix=".incoming-", dir=library))
@@ -196,7 +188,7 @@ def import_zip(path: Path | str, source: str | None = None) -> ImportResult:
     """Verify, unpack and install a package zip; raises PackageError (nothing written) when refused."""
     path = Path(path)
     package, files = inspect(path)
-    digest = _sha256(path)
+    digest = sha256_file(path)
     old = store.find(package.identifier, package.standard)
     if old is not None and old["sha256"] == digest:
         return ImportResult(old["id"], package.identifier, old["title"], "unchanged")
@@ -289,7 +281,7 @@ def scan_folder(folder: Path | str) -> list[tuple[str, str, bool]]:
         try:
             if not path.is_file():
                 continue
-            digest = _sha256(path)
+            digest = sha256_file(path)
         except OSError:
             continue
         if imports.seen(str(path), digest):
