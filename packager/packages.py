@@ -20,6 +20,7 @@ from urllib.parse import unquote, urljoin
 
 from lxml import etree
 
+from packager.standards import ids
 from packager.xmlsafe import MAX_XML_BYTES, PackageError, parse_xml
 
 __all__ = [
@@ -382,6 +383,23 @@ def xml_bases(element: etree._Element) -> list[str]:
     return [b for b in reversed(chain) if b]
 
 
+def _declared_iri(element: etree._Element) -> str | None:
+    """The activity IRI an element's inline metadata declares: LOM general.identifier (SCORM 2004) or
+    IMS MD catalogentry (SCORM 1.2) in the URI catalog, as packager.formats writes it; None otherwise."""
+
+    def named(parents: list[etree._Element], *names: str) -> list[etree._Element]:
+        return [child for parent in parents for child in parent if localname(child) in names]
+
+    entries = named(named(named(_children(element, "metadata"), "lom"), "general"), "identifier", "catalogentry")
+    for entry in entries:
+        if _first_text(named([entry], "catalog")) == ids.LOM_CATALOG:
+            values = named([entry], "entry")
+            iri = _first_text(named(values, "langstring")) or _first_text(values)
+            if ids.is_iri(iri):
+                return iri
+    return None
+
+
 def _mastery_2004(item: etree._Element, collection: dict[str, etree._Element]) -> float | None:
     """minNormalizedMeasure of the primary objective when it is satisfied by measure."""
     sequencings = item.findall(f"{{{NS_IMSSS}}}sequencing")
@@ -481,6 +499,7 @@ def _parse_scorm(name: str, root: etree._Element) -> Package:
         launches=tuple(launches),
         files=tuple(dict.fromkeys(files)),
         manifest=name,
+        course_iri=_declared_iri(root),
         details={
             "namespace": namespace(root),
             "namespaces": dict(root.nsmap),
@@ -540,6 +559,7 @@ def _scorm_launch(
         parents=parents,
         visible=(item.get("isvisible") or "true").strip().lower() not in ("false", "0"),
         completion_threshold=threshold,
+        iri=_declared_iri(item),
     )
 
 
@@ -566,13 +586,16 @@ def _parse_tincan(name: str, root: etree._Element) -> Package:
                 title=_first_text([el for el in activity if localname(el) == "name"]),
                 href=check_href(text_of(launch_els[0]), what),
                 kind="activity",
+                iri=activity_id if ids.is_iri(activity_id) else None,
             )
         )
     if not launches:
         raise PackageError(f"{name}: no <activity> has a <launch>", code="tincan-launch")
+    courses = [a.get("id", "").strip() for a in activities if (a.get("type") or "").endswith("/activities/course")]
     return Package(
         standard="xapi",
         identifier=launches[0].id,
+        course_iri=next((iri for iri in courses if ids.is_iri(iri)), launches[0].iri),
         title=launches[0].title or launches[0].id,
         version=None,
         launches=tuple(launches),
@@ -612,6 +635,7 @@ def _parse_cmi5(name: str, root: etree._Element) -> Package:
     return Package(
         standard="cmi5",
         identifier=course.get("id", ""),
+        course_iri=course.get("id") if ids.is_iri(course.get("id")) else None,
         title=_cmi5_title(course) or course.get("id", ""),
         version=None,
         launches=tuple(launches),
@@ -633,6 +657,7 @@ def _cmi5_launch(name: str, au: etree._Element, parents: tuple[str, ...]) -> Lau
         title=_cmi5_title(au),
         href=check_href(url, f"{name}: AU '{au_id}'"),
         kind="au",
+        iri=au_id if ids.is_iri(au_id) else None,
         mastery_score=score if score is not None and 0 <= score <= 1 else None,
         move_on=au.get("moveOn") or "NotApplicable",
         launch_data=text_of(params) if params is not None else None,

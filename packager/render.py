@@ -18,6 +18,7 @@ from packager import markdown
 from packager.bundle import runtime_files
 from packager.load import target_path
 from packager.model import Course, Lesson, Markdown, Quiz
+from packager.standards import ids
 from packager.strings import strings_for
 from packager.text import fold
 
@@ -28,11 +29,11 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 
 def lesson_iri(course: Course, lesson: Lesson) -> str:
-    return f"{course.id}/{lesson.slug}"
+    return ids.lesson_iri(course.id, lesson.slug)
 
 
 def question_iri(course: Course, question_id: str) -> str:
-    return f"{course.id}/q/{question_id}"
+    return ids.question_iri(course.id, question_id)
 
 
 def lesson_file(lesson: Lesson) -> str:

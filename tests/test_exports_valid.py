@@ -8,6 +8,7 @@ from coursekit import COURSES
 from packager.build import ALL_FORMATS, course_dirs
 from packager.load import load_course
 from packager.packages import read_package
+from packager.render import lesson_iri
 from packager.validate import validate_package
 
 STANDARD = {"scorm12": "scorm12", "scorm2004": "scorm2004", "xapi": "xapi", "cmi5": "cmi5"}
@@ -29,6 +30,14 @@ def test_package_is_valid_and_clean(exports, slug, fmt):
         assert [launch.href for launch in package.launches] == ["index.html"]
     if fmt in ("scorm12", "scorm2004"):
         assert package.identifier == f"ruche-{slug}", "stable across versions"
+    # One course identity in every format (issue 9): the manifest declares the course and lesson IRIs.
+    assert package.course_iri == course.id
+    if fmt == "scorm2004":
+        assert [launch.iri for launch in package.launches] == [lesson_iri(course, le) for le in course.lessons]
+    elif fmt == "cmi5":
+        assert [launch.iri for launch in package.launches] == [f"{course.id}/au"]
+    else:  # one launch: the whole course
+        assert [launch.iri for launch in package.launches] == [course.id]
 
 
 def test_mastery_score_reaches_the_manifests(exports):

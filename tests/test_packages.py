@@ -230,8 +230,15 @@ def test_tincan(tmp_path: Path) -> None:
         None,
     )
     assert package.launches == (
-        Launch(id="https://example.org/courses/bees", title="Bees", href="index.html", kind="activity"),
+        Launch(
+            id="https://example.org/courses/bees",
+            title="Bees",
+            href="index.html",
+            kind="activity",
+            iri="https://example.org/courses/bees",
+        ),
     )
+    assert package.course_iri == "https://example.org/courses/bees"
     assert package.files == ("index.html",)
 
 
@@ -250,7 +257,9 @@ def test_cmi5_blocks_in_order(tmp_path: Path) -> None:
         launch_data='{"lesson": 1}',
         parents=("Module 1",),
         launch_method="OwnWindow",
+        iri="https://example.org/courses/bees/au1",
     )
+    assert package.course_iri == "https://example.org/courses/bees"
     assert (second.href, second.move_on, second.mastery_score, second.launch_method) == (
         "au2/index.html?mode=quiz",
         "NotApplicable",

@@ -7,6 +7,7 @@ from lxml import etree
 from packager.formats.common import LAUNCH, single_page, xml_bytes
 from packager.formats.registry import Format
 from packager.render import Site
+from packager.standards import ids
 
 CMI5 = "https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd"
 
@@ -23,7 +24,7 @@ def manifest(site: Site) -> bytes:
     _texts(course, "title", c.title, c.language)
     _texts(course, "description", c.description, c.language)
     attrs = {
-        "id": f"{c.id}/au",
+        "id": ids.au_iri(c.id),
         "moveOn": "CompletedAndPassed" if c.has_quiz else "Completed",
         "launchMethod": "AnyWindow",
     }

@@ -6,6 +6,7 @@ from lxml import etree
 
 from packager.formats.registry import Format
 from packager.render import Site
+from packager.standards import ids
 
 LAUNCH = "index.html"
 
@@ -24,5 +25,4 @@ def xml_bytes(root: etree._Element) -> bytes:
 
 
 def manifest_id(site: Site) -> str:
-    """Stable across versions and rebuilds (an LMS keys learners' progress on it)."""
-    return f"ruche-{site.course.slug}"
+    return ids.manifest_id(site.course.slug)

@@ -13,13 +13,15 @@ from packager.formats.common import manifest_id, xml_bytes
 from packager.formats.registry import Format
 from packager.model import Lesson
 from packager.render import Site, lesson_file, lesson_iri
+from packager.standards import ids
 
 CP = "http://www.imsglobal.org/xsd/imscp_v1p1"
 ADLCP = "http://www.adlnet.org/xsd/adlcp_v1p3"
 ADLSEQ = "http://www.adlnet.org/xsd/adlseq_v1p3"
 ADLNAV = "http://www.adlnet.org/xsd/adlnav_v1p3"
 IMSSS = "http://www.imsglobal.org/xsd/imsss"
-NSMAP = {None: CP, "adlcp": ADLCP, "adlseq": ADLSEQ, "adlnav": ADLNAV, "imsss": IMSSS}
+LOM = "http://ltsc.ieee.org/xsd/LOM"
+NSMAP = {None: CP, "adlcp": ADLCP, "adlseq": ADLSEQ, "adlnav": ADLNAV, "imsss": IMSSS, "lom": LOM}
 
 
 def _el(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
@@ -34,6 +36,13 @@ def _cp(tag: str) -> str:
 
 def _ss(tag: str) -> str:
     return f"{{{IMSSS}}}{tag}"
+
+
+def _declare_iri(metadata: etree._Element, iri: str) -> None:
+    """IEEE LOM 1.1 general.identifier in the URI catalog: the activity IRI (read by packager.packages)."""
+    identifier = _el(_el(_el(metadata, f"{{{LOM}}}lom"), f"{{{LOM}}}general"), f"{{{LOM}}}identifier")
+    _el(identifier, f"{{{LOM}}}catalog", ids.LOM_CATALOG)
+    _el(identifier, f"{{{LOM}}}entry", iri)
 
 
 def _global(site: Site, lesson: Lesson) -> str:
@@ -87,6 +96,7 @@ def manifest(site: Site, shared: list[str]) -> bytes:
     meta = _el(root, _cp("metadata"))
     _el(meta, _cp("schema"), "ADL SCORM")
     _el(meta, _cp("schemaversion"), "2004 4th Edition")
+    _declare_iri(meta, c.id)
     orgs = _el(root, _cp("organizations"), default=f"ORG-{c.slug}")
     org = _el(orgs, _cp("organization"), identifier=f"ORG-{c.slug}")
     org.set(f"{{{ADLSEQ}}}objectivesGlobalToSystem", "false")
@@ -96,6 +106,7 @@ def manifest(site: Site, shared: list[str]) -> bytes:
     for lesson in c.lessons:
         item = _el(org, _cp("item"), identifier=f"ITEM-{lesson.id}", identifierref=f"RES-{lesson.id}")
         _el(item, _cp("title"), lesson.title)
+        _declare_iri(_el(item, _cp("metadata")), lesson_iri(c, lesson))
         _lesson_sequencing(site, item, lesson, previous, total)
         previous = lesson
     seq = _el(org, _ss("sequencing"))

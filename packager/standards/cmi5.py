@@ -3,7 +3,10 @@ gives the course and block objects of its own `satisfied` statements (§9.4)."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
+
+from packager.standards.statements import ref
 
 CMI5_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
 SESSION_EXT = "https://w3id.org/xapi/cmi5/context/extensions/sessionid"
@@ -36,3 +39,17 @@ def course_object_id(identifier: str) -> str:
 def block_object_id(identifier: str, path: list[str]) -> str:
     """The LMS's own id of a block, from the course and the titles of the blocks that lead to it."""
     return course_object_id(identifier) + "/block/" + "/".join(quote(title, safe="") for title in path)
+
+
+def context_template(course_iri: str, session_id: str) -> dict[str, Any]:
+    """LaunchData's contextTemplate (§10.2.1): what the AU puts in the context of all it sends."""
+    return {"contextActivities": {"grouping": [ref(course_iri)]}, "extensions": {SESSION_EXT: session_id}}
+
+
+def lms_context(registration: str, course_iri: str, session_id: str, **extensions: Any) -> dict[str, Any]:
+    """The context of a statement the LMS makes itself (`launched`, `satisfied`): cmi5 category, session."""
+    return {
+        "registration": registration,
+        "contextActivities": {"grouping": [ref(course_iri)], "category": [ref(CMI5_CATEGORY)]},
+        "extensions": {SESSION_EXT: session_id, **extensions},
+    }

@@ -37,6 +37,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
+from packager.standards.statements import equivalent, instant
 from player import db
 from player.fleet.remote import Auth, Client, Reply, TransportError
 from player.fleet.sync_status import SyncError, database_path, open_database
@@ -171,44 +172,6 @@ class _Row:
 
 
 # ---------------------------------------------------------------------------------------------
-# Statement comparison (xAPI 1.0.3, Data 2.3.1): for LRSs that answer 409 to an identical copy
-
-_LRS_SET = ("id", "stored", "authority", "version", "timestamp")
-
-
-def _instant(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
-def _normal(value: Any, key: str = "") -> Any:
-    if isinstance(value, dict):
-        return {k: _normal(v, k) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_normal(v) for v in value]
-    if key in ("registration", "id") and isinstance(value, str) and len(value) == 36:
-        return value.lower()  # UUIDs compare without case
-    return value
-
-
-def equivalent(mine: dict, stored: dict) -> bool:
-    """Is `stored` (as returned by an LRS) the statement `mine`, by the spec's comparison rules?"""
-    if str(mine.get("id", "")).lower() != str(stored.get("id", "")).lower():
-        return False
-    if "timestamp" in mine and "timestamp" in stored:
-        a, b = _instant(mine["timestamp"]), _instant(stored["timestamp"])
-        if a is None or b is None or a != b:
-            return False
-    strip = lambda s: {k: v for k, v in s.items() if k not in _LRS_SET}  # noqa: E731
-    return _normal(strip(mine)) == _normal(strip(stored))
-
-
-# ---------------------------------------------------------------------------------------------
 # One run
 
 
@@ -251,7 +214,7 @@ class _Run:
         self.acked_before = remote["acked_at"] is not None
         if self.forced_gzip is None and remote["gzip"] is not None:
             self.gzip = bool(remote["gzip"])
-            learned = _instant(remote["gzip_at"])
+            learned = instant(remote["gzip_at"])
             if not self.gzip and learned and datetime.now(UTC) - learned > GZIP_RECHECK:
                 self.gzip = None  # a week later, offer gzip again: the hub may have been upgraded
 
@@ -631,7 +594,6 @@ __all__ = [
     "SyncResult",
     "check_remote",
     "database_path",
-    "equivalent",
     "settings",
     "split_endpoint",
     "sync",

@@ -21,20 +21,10 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, jsonify, request, url_for
 
-from packager.standards.cmi5 import (  # noqa: F401  (the vocabulary and rules tests read here)
-    BLOCK_TYPE,
-    CMI5_CATEGORY,
-    COURSE_TYPE,
-    LAUNCH_MODE_EXT,
-    LAUNCH_URL_EXT,
-    MASTERY_EXT,
-    MOVE_ON_EXT,
-    SATISFIED,
-    SESSION_EXT,
-    block_object_id,
-    course_object_id,
-    move_on_met,
-)
+from packager.standards import ids
+from packager.standards import statements as xs
+from packager.standards.cmi5 import LAUNCH_MODE_EXT, LAUNCH_URL_EXT, MASTERY_EXT, MOVE_ON_EXT, lms_context
+from packager.standards.cmi5 import context_template as context_template_for
 from packager.standards.ids import agent_key
 from player import db
 from player.learning import statements as st
@@ -86,12 +76,10 @@ def launch_url(package: dict, launch: dict, attempt: dict, learner: dict, src: s
 def _write_launch_data(package: dict, launch: dict, attempt: dict, learner: dict) -> None:
     session_id = str(uuid.uuid4())
     actor = st.actor(learner)
+    course = ids.package_course_iri(package["identifier"], package.get("course_iri"))
     # cmi5 §10.2.6: returnURL is where the AU sends the browser when it exits: an absolute URL.
     return_url = request.host_url.rstrip("/") + url_for("learn.course", package_id=package["id"])
-    context_template = {
-        "contextActivities": {"grouping": [{"objectType": "Activity", "id": package["identifier"]}]},
-        "extensions": {SESSION_EXT: session_id},
-    }
+    context_template = context_template_for(course, session_id)
     data = {
         "contextTemplate": context_template,
         "launchMode": "Normal",
@@ -103,28 +91,15 @@ def _write_launch_data(package: dict, launch: dict, attempt: dict, learner: dict
     if launch.get("launch_data"):
         data["launchParameters"] = launch["launch_data"]
     scope = {"activity": launch["ident"], "agent": agent_key(actor), "registration": attempt["registration"]}
-    launched = {
-        "id": str(uuid.uuid4()),
-        "actor": actor,
-        "verb": {"id": st.ADL + "launched", "display": {"en-US": "launched"}},
-        "object": {"objectType": "Activity", "id": launch["ident"]},
-        "timestamp": db.now(),
-        "context": {
-            "registration": attempt["registration"],
-            "contextActivities": {
-                "grouping": [{"objectType": "Activity", "id": package["identifier"]}],
-                "category": [{"objectType": "Activity", "id": CMI5_CATEGORY}],
-            },
-            "extensions": {
-                SESSION_EXT: session_id,
-                LAUNCH_MODE_EXT: "Normal",
-                LAUNCH_URL_EXT: launch["href"],
-                MOVE_ON_EXT: data["moveOn"],
-            },
-        },
-    }
+    extensions = {LAUNCH_MODE_EXT: "Normal", LAUNCH_URL_EXT: launch["href"], MOVE_ON_EXT: data["moveOn"]}
     if launch.get("mastery_score") is not None:
-        launched["context"]["extensions"][MASTERY_EXT] = launch["mastery_score"]
+        extensions[MASTERY_EXT] = launch["mastery_score"]
+    launched = st.statement(
+        "launched",
+        actor,
+        xs.ref(launch["ident"]),
+        lms_context(attempt["registration"], course, session_id, **extensions),
+    )
     with db.transaction() as conn:
         record.save_document(
             conn, "state", scope, "LMS.LaunchData", record.canonical(data).encode(), "application/json", merge=False

@@ -28,6 +28,7 @@ from flask import Blueprint, current_app, flash, redirect, request, url_for
 
 from packager.files import sha256_file
 from packager.packages import Package, PackageError, read_package, unsafe_member
+from packager.standards import ids
 from player import db
 from player.i18n import _
 from player.learning import search
@@ -226,8 +227,10 @@ def _record(
     duration: int | None,
     language: str,
 ) -> int:
+    course_iri = ids.package_course_iri(package.identifier, package.course_iri)
     values = dict(
         identifier=package.identifier,
+        course_iri=course_iri,
         standard=package.standard,
         title=package.title or package.identifier,
         description=description,
@@ -253,6 +256,7 @@ def _record(
             "launch_method": launch.launch_method,
             "visible": int(launch.visible),
             "parents": json.dumps(list(launch.parents), ensure_ascii=False),
+            "iri": ids.package_launch_iri(course_iri, launch.id, launch.kind, launch.iri),
         }
         for position, launch in enumerate(package.launches)
     ]

@@ -8,18 +8,18 @@ import re
 import uuid
 from typing import Any
 
+from packager.standards import ids
+from packager.standards import statements as xs
 from packager.standards.cmi5 import (
     BLOCK_TYPE,
-    CMI5_CATEGORY,
     COURSE_TYPE,
     SATISFIED,
     SESSION_EXT,
     block_object_id,
     course_object_id,
+    lms_context,
     move_on_met,
 )
-from packager.standards.ids import agent_key
-from player import db
 from player.learning import statements as st
 from player.store import attempts, learners, packages
 from player.store import lrs as lrs_store
@@ -59,31 +59,19 @@ def satisfied_statements(conn: Any, attempt: dict, body: dict) -> list[dict]:
     if all(done.values()):
         targets.append((course_object_id(package["identifier"]), COURSE_TYPE, package["title"]))
     actor = st.actor(learner)
-    agent = agent_key(actor)
+    agent = ids.agent_key(actor)
     session = ((body.get("context") or {}).get("extensions") or {}).get(SESSION_EXT) or str(uuid.uuid4())
     language = package["language"] if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", package["language"]) else "und"
     issued = []
     for object_id, kind, name in targets:
         if lrs_store.has_statement(conn, SATISFIED, object_id, agent):
             continue
-        statement = {
-            "id": str(uuid.uuid4()),
-            "actor": actor,
-            "verb": {"id": SATISFIED, "display": {"en-US": "satisfied"}},
-            "object": {
-                "objectType": "Activity",
-                "id": object_id,
-                "definition": {"type": kind, "name": {language: name}},
-            },
-            "timestamp": db.now(),
-            "context": {
-                "registration": attempt["registration"],
-                "contextActivities": {
-                    "grouping": [{"objectType": "Activity", "id": package["identifier"]}],
-                    "category": [{"objectType": "Activity", "id": CMI5_CATEGORY}],
-                },
-                "extensions": {SESSION_EXT: session},
-            },
-        }
+        course = ids.package_course_iri(package["identifier"], package.get("course_iri"))
+        statement = st.statement(
+            "satisfied",
+            actor,
+            xs.activity(object_id, kind, name, language),
+            lms_context(attempt["registration"], course, session),
+        )
         issued.append(statement)
     return issued

@@ -1,49 +1,18 @@
-"""Building xAPI statements (ADL's SCORM profile vocabulary) and the actor of a learner."""
+"""The learner as an xAPI actor of this device, and statements stamped with the player's clock.
+
+Their shapes and vocabulary are `packager.standards.statements`; this module adds only what the
+player knows: which device it is and what time it is.
+"""
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
-from urllib.parse import quote
 
 from flask import current_app
 
+from packager.standards import statements as xs
 from player import db
-
-ADL = "http://adlnet.gov/expapi/verbs/"
-VERBS = {
-    name: {"id": ADL + name, "display": {"en-US": name}}
-    for name in (
-        "initialized",
-        "terminated",
-        "suspended",
-        "resumed",
-        "passed",
-        "failed",
-        "scored",
-        "completed",
-        "responded",
-        "answered",
-        "launched",
-        "satisfied",
-        "abandoned",
-        "waived",
-    )
-}
-VERBS["satisfied"]["id"] = "https://w3id.org/xapi/adl/verbs/satisfied"
-VERBS["abandoned"]["id"] = "https://w3id.org/xapi/adl/verbs/abandoned"
-VERBS["waived"]["id"] = "https://w3id.org/xapi/adl/verbs/waived"
-COURSE = "http://adlnet.gov/expapi/activities/course"
-LESSON = "http://adlnet.gov/expapi/activities/lesson"
-INTERACTION = "http://adlnet.gov/expapi/activities/cmi.interaction"
-ATTEMPT = "http://adlnet.gov/expapi/activities/attempt"
-SCORM_PROFILE = "http://adlnet.gov/xapi/profile/scorm"
-_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
-
-
-def is_iri(value: str) -> bool:
-    return bool(_IRI.match(value or ""))
 
 
 def device_home_page() -> str:
@@ -66,55 +35,12 @@ def actor(learner: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def course_iri(identifier: str) -> str:
-    return identifier if is_iri(identifier) else f"urn:ruche:package:{quote(identifier, safe='')}"
-
-
-def launch_iri(identifier: str, ident: str, kind: str) -> str:
-    if kind in ("au", "activity") and is_iri(ident):
-        return ident
-    return f"{course_iri(identifier)}/{quote(ident, safe='')}"
-
-
-def activity(iri: str, kind: str, name: str | None = None, **extra: Any) -> dict[str, Any]:
-    definition: dict[str, Any] = {"type": kind}
-    if name:
-        definition["name"] = {"und": name}
-    definition.update(extra)
-    return {"objectType": "Activity", "id": iri, "definition": definition}
-
-
 def statement(
     verb: str,
-    actor_: dict,
-    obj: dict,
-    context: dict | None = None,
-    result: dict | None = None,
-    timestamp: str | None = None,
+    actor_: dict[str, Any],
+    obj: dict[str, Any],
+    context: dict[str, Any] | None = None,
+    result: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "id": str(uuid.uuid4()),
-        "actor": actor_,
-        "verb": VERBS[verb],
-        "object": obj,
-        "timestamp": timestamp or db.now(),
-    }
-    if result:
-        body["result"] = result
-    if context:
-        body["context"] = context
-    return body
-
-
-def iso_duration(seconds: float) -> str:
-    """Seconds as an xAPI/ISO 8601 duration, centisecond precision: PT1H2M3.45S."""
-    centis = int(round(max(seconds, 0) * 100))
-    hours, rest = divmod(centis, 360000)
-    minutes, rest = divmod(rest, 6000)
-    secs = rest / 100
-    text = "PT"
-    if hours:
-        text += f"{hours}H"
-    if minutes:
-        text += f"{minutes}M"
-    return text + (f"{secs:.2f}".rstrip("0").rstrip(".") or "0") + "S"
+    """A statement made now (the player's clock, as every row it stores)."""
+    return xs.statement(verb, actor_, obj, context, result, timestamp=db.now())

@@ -10,143 +10,36 @@ transaction as the data.
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import sqlite3
 import uuid
 from typing import Any
 
+from packager.standards import ids
+from packager.standards import statements as xs
 from packager.standards.cmi5 import move_on_met
+from packager.standards.scorm import (
+    EXIT,
+    MAX_CMI_BYTES,
+    SESSION_TIME,
+    InvalidCMI,
+    check_cmi,
+    content_owned,
+    credit,
+    interactions,
+    iso_duration,
+    parse_timespan,
+    score_of,
+)
+from packager.standards.scorm import initial_cmi as scorm_initial_cmi
 from packager.standards.xapi import INTERACTION_TYPES
 from player import db
 from player.learning import statements as st
 from player.store import attempts as store
 from player.store import packages
 
-MAX_CMI_BYTES = 1024 * 1024
-MAX_VALUE = 65536
-KEY = re.compile(r"^(cmi|adl)\.[A-Za-z0-9_.\-]{1,200}$")
-# Elements the LMS owns: never taken from the client.
-SERVER_OWNED = {
-    "scorm12": {
-        "cmi.core.student_id",
-        "cmi.core.student_name",
-        "cmi.core.credit",
-        "cmi.core.entry",
-        "cmi.core.total_time",
-        "cmi.core.lesson_mode",
-        "cmi.launch_data",
-        "cmi.comments_from_lms",
-        "cmi.student_data.mastery_score",
-        "cmi.student_data.max_time_allowed",
-        "cmi.student_data.time_limit_action",
-        "cmi.core.session_time",
-        "cmi.core.exit",
-    },
-    "scorm2004": {
-        "cmi.learner_id",
-        "cmi.learner_name",
-        "cmi.credit",
-        "cmi.entry",
-        "cmi.total_time",
-        "cmi.mode",
-        "cmi.launch_data",
-        "cmi.completion_threshold",
-        "cmi.scaled_passing_score",
-        "cmi.max_time_allowed",
-        "cmi.time_limit_action",
-        "cmi.session_time",
-        "cmi.exit",
-    },
-}
-
-
-class TrackingError(Exception):
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-# ---------------------------------------------------------------------------------------------
-# Times
-
-
-def parse_timespan(value: str) -> float:
-    """Seconds in a SCORM 1.2 CMITimespan (HHHH:MM:SS.SS) or an ISO 8601 duration; 0 if unreadable."""
-    value = (value or "").strip()
-    match = re.match(r"^(\d{2,4}):(\d{2}):(\d{2}(?:\.\d{1,2})?)$", value)
-    if match:
-        return int(match.group(1)) * 3600 + int(match.group(2)) * 60 + float(match.group(3))
-    match = re.match(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$", value)
-    if match and value not in ("P", "PT") and not value.endswith("T"):
-        y, mo, d, h, mi, s = (float(g) if g else 0.0 for g in match.groups())
-        return ((y * 365 + mo * 30 + d) * 24 + h) * 3600 + mi * 60 + s
-    return 0.0
-
-
-def timespan12(seconds: float) -> str:
-    centis = int(round(seconds * 100))
-    hours, rest = divmod(centis, 360000)
-    return f"{min(hours, 9999):04d}:{rest // 6000:02d}:{(rest % 6000) // 100:02d}.{rest % 100:02d}"
-
-
-def _float(value: Any) -> float | None:
-    try:
-        return float(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
-# ---------------------------------------------------------------------------------------------
-# Crediting
-
-
-def credit(standard: str, cmi: dict[str, str], launch: dict[str, Any], finished: bool = False) -> dict[str, Any]:
-    """completion, success and score (scaled) of CMI data, by the rules of the package's standard."""
-    if standard == "scorm12":
-        status = cmi.get("cmi.core.lesson_status") or "not attempted"
-        raw = _float(cmi.get("cmi.core.score.raw"))
-        low, high = _float(cmi.get("cmi.core.score.min")), _float(cmi.get("cmi.core.score.max"))
-        mastery = launch.get("mastery_score")
-        if finished and status == "not attempted":
-            # RTE 1.2, cmi.core.lesson_status: a SCO that never sets it is 'completed' on LMSFinish.
-            status = "completed"
-        if mastery is not None and raw is not None and status != "not attempted":
-            # RTE 1.2: with a mastery score and a raw score, the LMS sets passed/failed (credit mode).
-            status = "passed" if raw >= mastery * 100 else "failed"
-        score = None
-        if raw is not None:
-            if low is not None and high is not None and high > low:
-                score = (raw - low) / (high - low)
-            else:
-                score = raw / 100
-        completion = {
-            "passed": "completed",
-            "failed": "completed",
-            "completed": "completed",
-            "incomplete": "incomplete",
-            "browsed": "incomplete",
-        }.get(status, "not attempted")
-        success = status if status in ("passed", "failed") else "unknown"
-        return {"completion": completion, "success": success, "score": score, "lesson_status": status}
-    completion = cmi.get("cmi.completion_status") or "unknown"
-    success = cmi.get("cmi.success_status") or "unknown"
-    threshold = launch.get("completion_threshold")
-    measure = _float(cmi.get("cmi.progress_measure"))
-    if threshold is not None:  # RTE 4.2.4.1: the threshold and progress measure decide
-        completion = "unknown" if measure is None else ("completed" if measure >= threshold else "incomplete")
-    scaled = _float(cmi.get("cmi.score.scaled"))
-    passing = launch.get("mastery_score")
-    if passing is not None:  # RTE 4.2.22: scaled_passing_score and score.scaled decide
-        success = "unknown" if scaled is None else ("passed" if scaled >= passing else "failed")
-    score = scaled
-    if score is None:
-        raw, low, high = (_float(cmi.get(f"cmi.score.{k}")) for k in ("raw", "min", "max"))
-        if raw is not None and low is not None and high is not None and high > low:
-            score = (raw - low) / (high - low)
-    if completion == "unknown" and finished and not cmi.get("cmi.completion_status"):
-        completion = "unknown"
-    return {"completion": completion, "success": success, "score": score}
+# Refusals of a commit: a 4xx with a message (the LMS API script shows it and keeps the data).
+TrackingError = InvalidCMI
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,28 +47,16 @@ def credit(standard: str, cmi: dict[str, str], launch: dict[str, Any], finished:
 
 
 def _attempt_iris(attempt: dict, launch: dict) -> tuple[str, str]:
-    return st.course_iri(attempt["package_identifier"]), st.launch_iri(
-        attempt["package_identifier"], attempt["launch_ident"], launch.get("kind", "sco")
-    )
+    """(course, launch) activity IRIs: the package's own (stored at import), else derived as before."""
+    course = ids.package_course_iri(attempt["package_identifier"], launch.get("course_iri"))
+    return course, ids.package_launch_iri(course, attempt["launch_ident"], launch.get("kind", "sco"), launch.get("iri"))
 
 
 def _context(attempt: dict, launch: dict) -> dict:
     course, _sco = _attempt_iris(attempt, launch)
-    return (
-        {
-            "registration": attempt["registration"],
-            "contextActivities": {
-                "grouping": [{"id": course, "objectType": "Activity"}],
-                "category": [{"id": st.SCORM_PROFILE, "objectType": "Activity"}],
-            },
-            "extensions": {"https://w3id.org/xapi/scorm/attempt": attempt["number"]},
-        }
-        if attempt["standard"].startswith("scorm")
-        else {
-            "registration": attempt["registration"],
-            "contextActivities": {"grouping": [{"id": course, "objectType": "Activity"}]},
-        }
-    )
+    if attempt["standard"].startswith("scorm"):
+        return xs.scorm_context(attempt["registration"], course, attempt["number"])
+    return xs.grouping_context(attempt["registration"], course)
 
 
 def _outbox(conn: sqlite3.Connection, body: dict) -> None:
@@ -225,7 +106,7 @@ def open_attempt(learner: dict, package: dict, launch: dict) -> dict:
             _outbox(
                 conn,
                 st.statement(
-                    verb, st.actor(learner), st.activity(sco, st.LESSON, launch["title"]), _context(attempt, launch)
+                    verb, st.actor(learner), xs.activity(sco, xs.LESSON, launch["title"]), _context(attempt, launch)
                 ),
             )
         return attempt
@@ -234,66 +115,7 @@ def open_attempt(learner: dict, package: dict, launch: dict) -> dict:
 def initial_cmi(attempt: dict, learner: dict, launch: dict) -> dict[str, str]:
     """The CMI data handed to the LMS API script at launch: stored data + what the LMS owns."""
     stored: dict[str, str] = json.loads(attempt["cmi"] or "{}") if attempt["entry"] != "ab-initio" else {}
-    if attempt["standard"] == "scorm12":
-        cmi = {k: v for k, v in stored.items() if k not in SERVER_OWNED["scorm12"]}
-        cmi.setdefault("cmi.core.lesson_status", "not attempted")
-        cmi.update(
-            {
-                "cmi.core.student_id": learner["uuid"],
-                "cmi.core.student_name": learner["name"],
-                "cmi.core.credit": "credit",
-                "cmi.core.entry": attempt["entry"],
-                "cmi.core.lesson_mode": "normal",
-                "cmi.core.total_time": timespan12(attempt["total_seconds"]),
-                "cmi.launch_data": launch.get("launch_data") or "",
-                "cmi.comments_from_lms": "",
-            }
-        )
-        if launch.get("mastery_score") is not None:
-            cmi["cmi.student_data.mastery_score"] = f"{launch['mastery_score'] * 100:g}"
-        return cmi
-    cmi = {k: v for k, v in stored.items() if k not in SERVER_OWNED["scorm2004"]}
-    cmi.setdefault("cmi.completion_status", "unknown")
-    cmi.setdefault("cmi.success_status", "unknown")
-    cmi.update(
-        {
-            "cmi.learner_id": learner["uuid"],
-            "cmi.learner_name": learner["name"],
-            "cmi.credit": "credit",
-            "cmi.entry": attempt["entry"],
-            "cmi.mode": "normal",
-            "cmi.total_time": st.iso_duration(attempt["total_seconds"]),
-            "cmi.launch_data": launch.get("launch_data") or "",
-        }
-    )
-    if launch.get("completion_threshold") is not None:
-        cmi["cmi.completion_threshold"] = f"{launch['completion_threshold']:g}"
-    if launch.get("mastery_score") is not None:
-        cmi["cmi.scaled_passing_score"] = f"{launch['mastery_score']:g}"
-    return cmi
-
-
-def _check_cmi(cmi: Any) -> dict[str, str]:
-    if not isinstance(cmi, dict):
-        raise TrackingError("cmi must be an object")
-    clean = {}
-    for key, value in cmi.items():
-        if not isinstance(key, str) or not KEY.match(key):
-            raise TrackingError(f"bad CMI element name: {str(key)[:80]!r}")
-        if not isinstance(value, str) or len(value) > MAX_VALUE:
-            raise TrackingError(f"bad value for {key}")
-        clean[key] = value
-    return clean
-
-
-def _interactions(standard: str, cmi: dict[str, str]) -> dict[str, dict[str, str]]:
-    found: dict[str, dict[str, str]] = {}
-    pattern = re.compile(r"^cmi\.interactions\.(\d+)\.(id|type|result|student_response|learner_response|description)$")
-    for key, value in cmi.items():
-        match = pattern.match(key)
-        if match:
-            found.setdefault(match.group(1), {})[match.group(2)] = value
-    return found
+    return scorm_initial_cmi(attempt["standard"], stored, learner, attempt, launch)
 
 
 def commit(attempt_id: int, learner: dict, payload: dict, launch: dict) -> dict[str, Any]:
@@ -301,7 +123,7 @@ def commit(attempt_id: int, learner: dict, payload: dict, launch: dict) -> dict[
     raw_size = len(json.dumps(payload))
     if raw_size > MAX_CMI_BYTES:
         raise TrackingError("the CMI data is too large", 413)
-    cmi = _check_cmi(payload.get("cmi"))
+    cmi = check_cmi(payload.get("cmi"))
     session, seq = str(payload.get("session", "")), payload.get("seq")
     finished = bool(payload.get("finished"))
     if not isinstance(seq, int) or seq < 1:
@@ -316,13 +138,9 @@ def commit(attempt_id: int, learner: dict, payload: dict, launch: dict) -> dict[
             return {"ok": True, "duplicate": True}
         standard = attempt["standard"]
         old = json.loads(attempt["cmi"] or "{}")
-        owned = SERVER_OWNED[standard]
-        exit_key, time_key = (
-            ("cmi.core.exit", "cmi.core.session_time") if standard == "scorm12" else ("cmi.exit", "cmi.session_time")
-        )
-        exit_value = cmi.get(exit_key, "")
-        session_seconds = parse_timespan(cmi.get(time_key, ""))
-        keep = {k: v for k, v in cmi.items() if k not in owned}
+        exit_value = cmi.get(EXIT[standard], "")
+        session_seconds = parse_timespan(cmi.get(SESSION_TIME[standard], ""))
+        keep = content_owned(standard, cmi)
         before = credit(standard, old, launch)
         after = credit(standard, keep, launch, finished=finished)
         if standard == "scorm12":
@@ -337,9 +155,9 @@ def commit(attempt_id: int, learner: dict, payload: dict, launch: dict) -> dict[
                 st.statement(
                     verb,
                     st.actor(learner),
-                    st.activity(sco, st.LESSON, launch["title"]),
+                    xs.activity(sco, xs.LESSON, launch["title"]),
                     _context(attempt, launch),
-                    {"duration": st.iso_duration(session_seconds)},
+                    {"duration": iso_duration(session_seconds)},
                 )
             )
         store.update(
@@ -364,19 +182,9 @@ def commit(attempt_id: int, learner: dict, payload: dict, launch: dict) -> dict[
 def _events(attempt: dict, launch: dict, learner: dict, old: dict, new: dict, before: dict, after: dict) -> list[dict]:
     course, sco = _attempt_iris(attempt, launch)
     who, context = st.actor(learner), _context(attempt, launch)
-    obj = st.activity(sco, st.LESSON, launch["title"])
+    obj = xs.activity(sco, xs.LESSON, launch["title"])
     out = []
-    score = {}
-    if after["score"] is not None:
-        score["scaled"] = max(-1.0, min(1.0, round(after["score"], 4)))
-        prefix = "cmi.core.score." if attempt["standard"] == "scorm12" else "cmi.score."
-        raw, low, high = (_float(new.get(prefix + k)) for k in ("raw", "min", "max"))
-        if raw is not None and (low is None or raw >= low) and (high is None or raw <= high):
-            score["raw"] = raw
-            if low is not None:
-                score["min"] = low
-            if high is not None and (low is None or high >= low):
-                score["max"] = high
+    score = score_of(attempt["standard"], new, after["score"])
     if after["score"] != before["score"] and score:
         out.append(st.statement("scored", who, obj, context, {"score": score}))
     if after["completion"] == "completed" and before["completion"] != "completed":
@@ -386,7 +194,7 @@ def _events(attempt: dict, launch: dict, learner: dict, old: dict, new: dict, be
         if score:
             result["score"] = score
         out.append(st.statement(after["success"], who, obj, context, result))
-    old_answers, new_answers = _interactions(attempt["standard"], old), _interactions(attempt["standard"], new)
+    old_answers, new_answers = interactions(old), interactions(new)
     for index, item in sorted(new_answers.items(), key=lambda kv: int(kv[0])):
         if old_answers.get(index) == item or not item.get("id"):
             continue
@@ -394,20 +202,18 @@ def _events(attempt: dict, launch: dict, learner: dict, old: dict, new: dict, be
         if response is None and "result" not in item:
             continue
         definition = {"interactionType": _interaction_type(item.get("type", ""))}
-        iri = f"{sco}/interactions/{st.quote(item['id'], safe='')}"
+        iri = ids.interaction_iri(sco, item["id"])
         result = {}
         if response is not None:
             result["response"] = response
         if item.get("result") in ("correct", "wrong", "incorrect"):
             result["success"] = item["result"] == "correct"
-        ictx = dict(context)
-        ictx["contextActivities"] = dict(context["contextActivities"], parent=[{"id": sco, "objectType": "Activity"}])
         out.append(
             st.statement(
                 "responded",
                 who,
-                st.activity(iri, st.INTERACTION, item.get("description"), **definition),
-                ictx,
+                xs.activity(iri, xs.INTERACTION, item.get("description"), **definition),
+                xs.with_parent(context, sco),
                 result or None,
             )
         )

@@ -16,6 +16,7 @@ import uuid
 from typing import Any
 
 from packager.standards.ids import agent_key
+from packager.standards.statements import equivalent
 from packager.standards.xapi import VOIDED, check_statement
 from player import db
 from player.learning import move_on, tracking
@@ -118,12 +119,9 @@ def store_statements(items: list[dict], credential: dict) -> list[str]:
         for statement_id, item, original in prepared:
             ids.append(statement_id)
             old = store.original(conn, statement_id)
-            if old is not None:
-                mine = json.loads(original)
-                mine.pop("id", None)
-                theirs = json.loads(old)
-                theirs.pop("id", None)
-                if canonical(mine) != canonical(theirs):
+            if old is not None:  # xAPI Data 2.3.1: the same statement again is a no-op, another one a 409
+                mine, theirs = json.loads(original), json.loads(old)
+                if not equivalent(dict(mine, id=statement_id), dict(theirs, id=statement_id)):
                     raise LRSError(409, f"a different statement with id {statement_id} is already stored")
                 continue
             stored = db.now()

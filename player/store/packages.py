@@ -11,6 +11,9 @@ from typing import Any
 
 from player import db
 
+# A launch as the player uses it: with the IRI of its course, which statements about it group under.
+LAUNCH = "SELECT l.*, p.course_iri FROM launch l JOIN package p ON p.id = l.package_id"
+
 
 def _rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
     return [dict(r) for r in cursor]
@@ -58,12 +61,12 @@ def all_ids(conn: sqlite3.Connection | None = None) -> list[int]:
 def launches(package_id: int, conn: sqlite3.Connection | None = None) -> list[dict[str, Any]]:
     """A package's launches in manifest order."""
     conn = conn or db.get_db()
-    return _rows(conn.execute("SELECT * FROM launch WHERE package_id = ? ORDER BY position", (package_id,)))
+    return _rows(conn.execute(f"{LAUNCH} WHERE l.package_id = ? ORDER BY l.position", (package_id,)))
 
 
 def get_launch(launch_id: int, conn: sqlite3.Connection | None = None) -> dict[str, Any] | None:
     conn = conn or db.get_db()
-    return _row(conn.execute("SELECT * FROM launch WHERE id = ?", (launch_id,)).fetchone())
+    return _row(conn.execute(f"{LAUNCH} WHERE l.id = ?", (launch_id,)).fetchone())
 
 
 def launch_id(package_id: int, ident: str, conn: sqlite3.Connection | None = None) -> int | None:
@@ -88,7 +91,7 @@ def of_attempt(attempt_id: int, conn: sqlite3.Connection | None = None) -> tuple
         (attempt_id,),
     ).fetchone()
     launch = conn.execute(
-        "SELECT l.* FROM attempt a JOIN package p "
+        "SELECT l.*, p.course_iri FROM attempt a JOIN package p "
         "ON p.identifier = a.package_identifier AND p.standard = a.standard "
         "JOIN launch l ON l.package_id = p.id AND l.ident = a.launch_ident WHERE a.id = ?",
         (attempt_id,),
@@ -113,14 +116,14 @@ def save(conn: sqlite3.Connection, values: dict[str, Any], launch_rows: list[dic
     for launch in launch_rows:
         conn.execute(
             """INSERT INTO launch(package_id, position, ident, title, href, kind, mastery_score, move_on,
-                   launch_data, completion_threshold, launch_method, visible, parents)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   launch_data, completion_threshold, launch_method, visible, parents, iri)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT(package_id, ident) DO UPDATE SET position = excluded.position,
                    title = excluded.title, href = excluded.href, kind = excluded.kind,
                    mastery_score = excluded.mastery_score, move_on = excluded.move_on,
                    launch_data = excluded.launch_data, completion_threshold = excluded.completion_threshold,
                    launch_method = excluded.launch_method, visible = excluded.visible,
-                   parents = excluded.parents""",
+                   parents = excluded.parents, iri = excluded.iri""",
             (
                 package_id,
                 launch["position"],
@@ -135,6 +138,7 @@ def save(conn: sqlite3.Connection, values: dict[str, Any], launch_rows: list[dic
                 launch["launch_method"],
                 launch["visible"],
                 launch["parents"],
+                launch["iri"],
             ),
         )
     idents = [launch["ident"] for launch in launch_rows]
@@ -178,6 +182,7 @@ def package_hashes(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
     return [tuple(r) for r in conn.execute("SELECT identifier, standard, sha256 FROM package ORDER BY 1, 2")]
 
 
-def package_titles(conn: sqlite3.Connection) -> list[tuple[str, str]]:
-    """(identifier, title) of every package."""
-    return [(r["identifier"], r["title"]) for r in conn.execute("SELECT identifier, title FROM package")]
+def package_titles(conn: sqlite3.Connection) -> list[tuple[str, str | None, str]]:
+    """(identifier, course IRI or None when imported before it was kept, title) of every package."""
+    rows = conn.execute("SELECT identifier, course_iri, title FROM package")
+    return [(r["identifier"], r["course_iri"], r["title"]) for r in rows]

@@ -18,10 +18,11 @@ from urllib.parse import unquote
 
 from markupsafe import Markup, escape
 
+from packager.standards import ids
+from packager.standards import statements as xs
+from packager.standards.scorm import parse_timespan
 from player import db
 from player.i18n import _
-from player.learning import statements as st
-from player.learning.tracking import parse_timespan
 from player.store import devices as device_store
 from player.store import packages as package_store
 from player.store import progress as store
@@ -94,8 +95,8 @@ def course_names() -> dict[str, str]:
     for row in store.course_definitions(conn):
         definition = json.loads(row["definition"]) if row["definition"] else {}
         names[row["course"]] = label(json.dumps(definition.get("name") or {}), row["course"])
-    for identifier, title in package_store.package_titles(conn):
-        names[st.course_iri(identifier)] = title
+    for identifier, course_iri, title in package_store.package_titles(conn):
+        names[ids.package_course_iri(identifier, course_iri)] = title
     return names
 
 
@@ -115,7 +116,7 @@ def learner_rows(filters: Filters) -> list[dict[str, Any]]:
     facts = store.facts(conn, filters)
     # Lessons of a course: every non-question activity seen in it, by anyone (not only this selection).
     lessons: dict[str, set[str]] = {}
-    for row in store.lesson_activities(conn, filters, QUESTION_VERBS, st.INTERACTION):
+    for row in store.lesson_activities(conn, filters, QUESTION_VERBS, xs.INTERACTION):
         lessons.setdefault(row["course"], set()).add(row["activity"])
     names = course_names()
     table: dict[tuple[str, str], dict[str, Any]] = {}
@@ -140,7 +141,7 @@ def learner_rows(filters: Filters) -> list[dict[str, Any]]:
         row["last"] = max(row["last"], f["timestamp"])
         if f["device"]:
             row["devices"].add(f["device"])
-        if f["verb"] in QUESTION_VERBS or f["activity_type"] == st.INTERACTION or f["activity"] == f["course"]:
+        if f["verb"] in QUESTION_VERBS or f["activity_type"] == xs.INTERACTION or f["activity"] == f["course"]:
             continue
         if f["verb"] == ADL + "completed" or f["completion"] == 1:
             row["completed"].add(f["activity"])
@@ -179,7 +180,7 @@ def learner_rows(filters: Filters) -> list[dict[str, Any]]:
 
 def question_rows(filters: Filters) -> list[dict[str, Any]]:
     """Per question: answers with a known result, how many right, the success rate in %."""
-    rows = store.question_stats(db.get_db(), filters, QUESTION_VERBS, st.INTERACTION)
+    rows = store.question_stats(db.get_db(), filters, QUESTION_VERBS, xs.INTERACTION)
     names = course_names()
     return [
         {

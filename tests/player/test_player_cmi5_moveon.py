@@ -14,8 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playerkit import import_file, write_zip
 
+from packager.standards import cmi5
 from player import db
-from player.learning import cmi5
 
 COURSE_ID = "https://example.org/tiers/cmi5-course"
 AU_PAGE = '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>AU</title></head><body>AU</body></html>'

@@ -1,76 +1,12 @@
-"""Attempts, crediting by the SCORM rules, statements in the outbox, "my progress"."""
+"""Attempts, statements in the outbox, "my progress" (the crediting rules: tests/test_standards_scorm.py)."""
 
 from __future__ import annotations
 
 import json
 
-import pytest
 from playerkit import csrf, import_file, new_learner, scorm12_zip, scorm2004_zip
 
 from player import db
-from player.learning import tracking
-
-
-@pytest.mark.parametrize(
-    "cmi, finished, expected",
-    [
-        ({}, False, ("not attempted", "unknown", None)),
-        ({}, True, ("completed", "unknown", None)),  # 1.2: never set -> completed on LMSFinish
-        ({"cmi.core.lesson_status": "incomplete"}, False, ("incomplete", "unknown", None)),
-        ({"cmi.core.lesson_status": "completed", "cmi.core.score.raw": "85"}, False, ("completed", "passed", 0.85)),
-        ({"cmi.core.lesson_status": "completed", "cmi.core.score.raw": "70"}, False, ("completed", "failed", 0.7)),
-        (
-            {
-                "cmi.core.lesson_status": "passed",
-                "cmi.core.score.raw": "5",
-                "cmi.core.score.min": "0",
-                "cmi.core.score.max": "10",
-            },
-            False,
-            ("completed", "failed", 0.5),
-        ),
-        ({"cmi.core.lesson_status": "browsed"}, False, ("incomplete", "unknown", None)),
-    ],
-)
-def test_scorm12_credit_uses_masteryscore(cmi, finished, expected):
-    got = tracking.credit("scorm12", cmi, {"mastery_score": 0.8}, finished=finished)
-    assert (got["completion"], got["success"], got["score"]) == expected
-
-
-@pytest.mark.parametrize(
-    "cmi, launch, expected",
-    [
-        ({"cmi.completion_status": "completed", "cmi.success_status": "passed"}, {}, ("completed", "passed", None)),
-        (
-            {"cmi.completion_status": "completed", "cmi.score.scaled": "0.5"},
-            {"mastery_score": 0.8},
-            ("completed", "failed", 0.5),
-        ),
-        (
-            {"cmi.success_status": "failed", "cmi.score.scaled": "0.9"},
-            {"mastery_score": 0.8},
-            ("unknown", "passed", 0.9),
-        ),
-        (
-            {"cmi.completion_status": "completed", "cmi.progress_measure": "0.4"},
-            {"completion_threshold": 0.5},
-            ("incomplete", "unknown", None),
-        ),
-        ({"cmi.progress_measure": "0.6"}, {"completion_threshold": 0.5}, ("completed", "unknown", None)),
-        ({"cmi.score.raw": "30", "cmi.score.min": "0", "cmi.score.max": "40"}, {}, ("unknown", "unknown", 0.75)),
-    ],
-)
-def test_scorm2004_credit_uses_threshold_and_passing_score(cmi, launch, expected):
-    got = tracking.credit("scorm2004", cmi, launch)
-    assert (got["completion"], got["success"], got["score"]) == expected
-
-
-def test_timespans():
-    assert tracking.parse_timespan("0001:02:03.5") == 3723.5
-    assert tracking.parse_timespan("PT1H2M3.5S") == 3723.5
-    assert tracking.parse_timespan("P1DT1S") == 86401
-    assert tracking.parse_timespan("nonsense") == 0
-    assert tracking.timespan12(3723.5) == "0001:02:03.50"
 
 
 def _launch_id(app, identifier):

@@ -27,6 +27,9 @@ from urllib.parse import urlencode, urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for processes.py (also when run alone)
 from processes import stop_process  # noqa: E402
 
+from packager.standards import statements as xs
+from packager.standards.ids import package_course_iri
+from packager.standards.scorm import iso_duration
 from player import db
 from player.learning import statements as st
 from player.learning import tracking  # noqa: E402
@@ -67,7 +70,7 @@ def fill_outbox(path: Path | str, count: int, *, learners: int = 4, seed: int | 
         for n in range(learners)
     ]
     authority = {"objectType": "Agent", "name": "Ruche", "account": {"homePage": home, "name": "player"}}
-    course = st.course_iri(COURSE)
+    course = package_course_iri(COURSE)
     ids = []
     registrations: dict[tuple[int, str], str] = {}
     cycle = ["initialized", "answered", "answered", "answered", "scored", "completed", "passed", "terminated"]
@@ -80,26 +83,26 @@ def fill_outbox(path: Path | str, count: int, *, learners: int = 4, seed: int | 
             if attempt not in registrations:
                 registrations[attempt] = str(uuid.UUID(int=rng.getrandbits(128), version=4))
             registration = registrations[attempt]
-            obj = st.activity(f"{course}/{lesson}", st.LESSON, lesson.capitalize())
+            obj = xs.activity(f"{course}/{lesson}", xs.LESSON, lesson.capitalize())
             context = {
                 "registration": registration,
                 "contextActivities": {
                     "parent": [{"id": course, "objectType": "Activity"}],
-                    "category": [{"id": st.SCORM_PROFILE, "objectType": "Activity"}],
+                    "category": [{"id": xs.SCORM_PROFILE, "objectType": "Activity"}],
                 },
             }
             result = None
             if verb == "answered":
                 question = f"q{n % 7 + 1}"
-                obj = st.activity(
+                obj = xs.activity(
                     f"{course}/{lesson}/{question}",
-                    st.INTERACTION,
+                    xs.INTERACTION,
                     f"Question {question}",
                     interactionType="choice",
                     correctResponsesPattern=["b"],
                 )
                 answer = rng.choice("abcd")
-                result = {"response": answer, "success": answer == "b", "duration": st.iso_duration(rng.uniform(3, 90))}
+                result = {"response": answer, "success": answer == "b", "duration": iso_duration(rng.uniform(3, 90))}
             elif verb in ("scored", "passed"):
                 scaled = round(rng.uniform(0.5, 1), 2)
                 result = {"score": {"scaled": scaled, "raw": round(scaled * 100), "min": 0, "max": 100}}
@@ -108,7 +111,7 @@ def fill_outbox(path: Path | str, count: int, *, learners: int = 4, seed: int | 
             elif verb == "completed":
                 result = {"completion": True}
             elif verb == "terminated":
-                result = {"duration": st.iso_duration(rng.uniform(60, 1800))}
+                result = {"duration": iso_duration(rng.uniform(60, 1800))}
             body = st.statement(verb, who, obj, context, result)
             body["id"] = str(uuid.UUID(int=rng.getrandbits(128), version=4)) if seed is not None else body["id"]
             if n % 3 == 2:  # as kept by the device's own LRS for xAPI/cmi5 content

@@ -13,10 +13,11 @@ import time
 import pytest
 from synckit import assert_exactly_once, basic, fill_outbox, id_counts
 
+from packager.standards.statements import equivalent
 from player import create_app, db
 from player.cli import sync_command as run_command
 from player.fleet.gzip_requests import GunzipRequests
-from player.fleet.sync import Retry, SyncError, equivalent, split_endpoint, sync
+from player.fleet.sync import Retry, SyncError, split_endpoint, sync
 from player.fleet.sync_loop import start_background
 from player.fleet.sync_status import pending_count
 
