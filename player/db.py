@@ -7,6 +7,7 @@ The database runs in WAL mode (readers never wait for the writer) with foreign k
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask, current_app, g
+
+from packager.standards.ids import agent_key
 
 HERE = Path(__file__).parent
 SCHEMA = HERE / "schema.sql"
@@ -33,7 +36,18 @@ def connect(path: str | Path) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA busy_timeout=15000")
+    conn.create_function("agent_key", 1, sql_agent_key, deterministic=True)
     return conn
+
+
+def sql_agent_key(actor: str | None) -> str | None:
+    """`agent_key` of an actor given as JSON text, for SQL: migration 0006 back-fills stored rows
+    with the very rule the store applies in Python, rather than a second spelling of it in SQL."""
+    try:
+        agent = json.loads(actor) if actor else None
+        return agent_key(agent) if isinstance(agent, dict) else None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def migrations() -> list[tuple[int, Path]]:

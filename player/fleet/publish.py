@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import threading
 import zipfile
 import zlib
@@ -23,6 +22,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 
+from packager.files import write_zip_members
 from packager.packages import PackageError, read_package
 from player import db
 from player.fleet.content import DICT_ENCODING, GZIP_MIN, MAX_BATCH, FileList, folder_files, sha256_file
@@ -33,7 +33,6 @@ from player.store import packages
 
 bp = Blueprint("updates", __name__, url_prefix="/updates")
 
-ZIP_DATE = (2020, 1, 1, 0, 0, 0)  # every member of a published zip: the same bytes for the same files
 KEEP_VERSIONS = 3  # published versions kept per package: the bases of delta transfers
 _lock = threading.Lock()  # builds of published zips (one at a time per process)
 _meta: dict[str, dict[str, Any]] = {}  # published file lists by path: a library folder never changes
@@ -76,21 +75,12 @@ def _published_dir() -> Path:
 
 
 def _write_published_zip(folder: Path, files: FileList, dest: Path) -> None:
-    """A deterministic zip of an installed folder (sorted names, fixed dates), written atomically."""
-    fd, tmp = tempfile.mkstemp(prefix=".build-", suffix=".zip", dir=dest.parent)
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-            for name in files:
-                info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o100644 << 16
-                info.create_system = 3
-                archive.writestr(info, (folder / name).read_bytes(), compresslevel=9)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """A deterministic zip of an installed folder, written atomically.
+
+    `packager.files.write_zip_members` is the rule (sorted names, one date, one mode, deflate 9,
+    media stored) the device follows too when it rebuilds a zip from a delta: one rule, one zip.
+    """
+    write_zip_members(dest, ((name, (folder / name).read_bytes()) for name in sorted(files)))
 
 
 def publish(row: Any) -> Published:

@@ -23,12 +23,14 @@ import threading
 import time
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
+from packager.files import write_zip_members
 from packager.packages import PackageError
 from player import db
 from player.fleet import remote, sync
@@ -42,7 +44,6 @@ log = logging.getLogger(__name__)
 USER_AGENT = "ruche-updates/1"
 CHUNK = 64 * 1024
 MAX_DELTA_FILES = 50  # past this many changed files (and half the package), one zip costs fewer requests
-ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 
 
 @dataclass
@@ -300,7 +301,7 @@ class _Puller:
             have = {digest: path for path, (digest, _) in local.items()}
             missing = {digest: n for _, (digest, n) in files.items() if digest not in have}
             if folder is not None and len(missing) <= max(MAX_DELTA_FILES, len(files) // 2):
-                built = self._assemble(files, local, have, folder)
+                built = self._assemble(files, local, have, folder, sha)
             else:
                 built = self._whole_zip(hub_id, sha, size, files)
             try:
@@ -364,8 +365,12 @@ class _Puller:
             raise UpdateError(f"files: the hub did not send {len(missing)} file(s)")
         return out
 
-    def _assemble(self, files: FileList, local: FileList, have: dict[str, str], folder: str) -> Path:
-        """The new version as a zip: changed files fetched by hash, the others from the installed copy."""
+    def _assemble(self, files: FileList, local: FileList, have: dict[str, str], folder: str, sha: str) -> Path:
+        """The new version as a zip: changed files fetched by hash, the others from the installed copy.
+
+        Every member is checked against its hash here; `sha` (the hub's zip) is only compared, by
+        `_compare_with_hub`.
+        """
         installed = Path(self.app.config["LIBRARY_DIR"]) / folder
         sources: dict[str, Path] = {}
         wanted: dict[str, tuple[int, tuple[str, Path] | None]] = {}
@@ -384,22 +389,22 @@ class _Puller:
         fd, tmp = tempfile.mkstemp(prefix=".update-", suffix=".assembled", dir=self.partial_dir)
         os.close(fd)
         target = Path(tmp)
+
+        def members() -> Iterator[tuple[str, bytes]]:
+            for path, (digest, size) in files.items():
+                data = sources[digest].read_bytes()
+                if len(data) != size or hashlib.sha256(data).hexdigest() != digest:
+                    raise UpdateError(f"{path} does not match its hash: refused, nothing installed")
+                if digest in have:
+                    self.result.files_reused += 1
+                yield path, data
+
         try:
-            with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-                for path, (digest, size) in files.items():
-                    data = sources[digest].read_bytes()
-                    if len(data) != size or hashlib.sha256(data).hexdigest() != digest:
-                        raise UpdateError(f"{path} does not match its hash: refused, nothing installed")
-                    info = zipfile.ZipInfo(path, date_time=ZIP_DATE)
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    info.external_attr = 0o100644 << 16
-                    info.create_system = 3
-                    archive.writestr(info, data)
-                    if digest in have:
-                        self.result.files_reused += 1
+            write_zip_members(target, members())  # the hub's rule (packager.files): the same bytes, same files
         except BaseException:
             target.unlink(missing_ok=True)
             raise
+        _compare_with_hub(target, sha)
         return target
 
     def _whole_zip(self, hub_id: int, sha: str, size: int, files: FileList) -> Path:
@@ -423,6 +428,20 @@ class _Puller:
         if inside != files:
             raise UpdateError("the zip's files do not match the catalogue's file list: refused")
         return part
+
+
+def _compare_with_hub(built: Path, sha: str) -> bool:
+    """Whether a zip rebuilt from a delta is byte for byte the hub's published zip.
+
+    Both sides write it with `packager.files.write_zip_members`, so they normally agree. They may
+    not (a hub of an older release with another zip date, another zlib build): every member has
+    already matched its hash and the library checks the zip again on import, so a mismatch is only
+    logged and the update goes on, without downloading the whole zip.
+    """
+    same = sha256_file(built) == sha
+    if not same:
+        log.info("update: the zip rebuilt here differs from the hub's %s (its files match): installing", sha[:12])
+    return same
 
 
 def _base_for(

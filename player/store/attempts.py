@@ -6,6 +6,7 @@ import json
 import sqlite3
 from typing import Any
 
+from packager.standards.ids import agent_key
 from player import db
 
 
@@ -81,8 +82,13 @@ def update(conn: sqlite3.Connection, attempt_id: int, **sets: Any) -> None:
 def outbox(conn: sqlite3.Connection, body: dict, created_at: str) -> None:
     """Queue a statement for the sync (in the caller's transaction)."""
     conn.execute(
-        "INSERT INTO outbox(statement_id, statement, created_at) VALUES (?, ?, ?)",
-        (body["id"], json.dumps(body, ensure_ascii=False, separators=(",", ":")), created_at),
+        "INSERT INTO outbox(statement_id, statement, created_at, actor) VALUES (?, ?, ?, ?)",
+        (
+            body["id"],
+            json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+            created_at,
+            agent_key(body["actor"]) if isinstance(body.get("actor"), dict) else None,  # dashboard's learner key
+        ),
     )
 
 

@@ -6,6 +6,7 @@ import json
 import sqlite3
 from typing import Any
 
+from packager.standards.ids import agent_key
 from player import db
 
 # ---------------------------------------------------------------------------------------------
@@ -53,6 +54,12 @@ def void(conn: sqlite3.Connection, statement_id: str, voided_verb: str) -> None:
         conn.execute("UPDATE lrs_statement SET voided = 1 WHERE id = ?", (statement_id,))
 
 
+def _actor_key(body: str) -> str | None:
+    """The dashboard's learner key (migration 0006): agent_key of the actor, the LRS's own rule."""
+    actor = json.loads(body).get("actor")
+    return agent_key(actor) if isinstance(actor, dict) else None
+
+
 def insert_statement(
     conn: sqlite3.Connection,
     row: dict[str, Any],
@@ -61,9 +68,9 @@ def insert_statement(
 ) -> int:
     """One statement with its index terms; returns its sequence number."""
     seq = conn.execute(
-        "INSERT INTO lrs_statement(id, body, original, stored, verb, registration, voids) "
-        "VALUES (:id, :body, :original, :stored, :verb, :registration, :voids)",
-        row,
+        "INSERT INTO lrs_statement(id, body, original, stored, verb, registration, voids, actor) "
+        "VALUES (:id, :body, :original, :stored, :verb, :registration, :voids, :actor)",
+        {**row, "actor": _actor_key(row["body"])},
     ).lastrowid
     conn.executemany(
         "INSERT INTO lrs_statement_agent(seq, agent, related) VALUES (?, ?, ?)", [(seq, k, r) for k, r in agents]

@@ -1,6 +1,7 @@
 """The dashboard's queries over `progress_fact` (one row per statement, filled by triggers:
-migrations/0004_hub.sql and 0006_agent_key.sql). `filters` is report.Filters: any object with
-course, learner, device, start and end (YYYY-MM-DD, inclusive)."""
+migrations/0004_hub.sql and 0006_agent_key.sql). Its `learner` is the LRS's agent key
+(packager.standards.ids.agent_key), stored with each statement. `filters` is report.Filters: any
+object with course, learner, device, start and end (YYYY-MM-DD, inclusive)."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from hubkit import basic, device_with_progress, register, statement
 
+from packager.standards.ids import agent_key
 from player import db
 from player.web import report as progress
 
@@ -142,7 +143,7 @@ def test_dashboard_in_english_and_on_a_device(tmp_path, seeded):
 
 
 def test_statements_stored_before_the_hub_migration_are_counted(tmp_path):
-    """The back-fill of 0004_hub.sql reads the same projection as the triggers."""
+    """The back-fills of 0004_hub.sql and 0006_agent_key.sql read the same projection as the triggers."""
     conn = db.connect(str(tmp_path / "old.sqlite3"))
     conn.executescript(db.SCHEMA.read_text(encoding="utf-8") + "\nPRAGMA user_version=1;")
     for number, path in db.migrations():
@@ -164,9 +165,70 @@ def test_statements_stored_before_the_hub_migration_are_counted(tmp_path):
     db.migrate(conn)
     rows = {r["statement_id"]: dict(r) for r in conn.execute("SELECT * FROM progress_fact")}
     assert set(rows) == {received["id"], own["id"]}, "a voiding statement is no progress"
-    assert rows[received["id"]]["learner"] == "urn:ruche:device:x|Bea"
+    assert rows[received["id"]]["learner"] == "account:urn:ruche:device:x|Bea"  # agent_key (0006)
+    assert rows[own["id"]]["learner"] == "account:urn:ruche:device:x|Caro"
     assert rows[received["id"]]["score"] == 0.5
     assert rows[received["id"]]["course"] == "urn:ruche:package:cours"
     assert rows[own["id"]]["verb"] == "http://adlnet.gov/expapi/verbs/passed"
     assert rows[own["id"]]["timestamp"] == "2020-01-15T10:00:00.000Z"
+    conn.close()
+
+
+AGENTS = {  # one actor per xAPI inverse functional identifier
+    "Dora": {"mbox": "mailto:dora@example.org"},
+    "Emile": {"mbox_sha1sum": "ABCDEF0123456789ABCDEF0123456789ABCDEF01"},
+    "Fanny": {"openid": "https://id.example.org/fanny"},
+    "Gaspard": {"account": {"homePage": "urn:ruche:device:y", "name": "Gaspard"}},
+}
+
+
+def _agent_statements() -> list[dict]:
+    out = []
+    for n, (name, ifi) in enumerate(AGENTS.items()):
+        body = statement(f"8f0f3ad5-5d0a-4c55-9d4b-0000000000{n:02d}", name=name)
+        body["actor"] = {"objectType": "Agent", "name": name, **ifi}
+        out.append(body)
+    return out
+
+
+def test_dashboard_learner_is_the_lrs_agent_key(hub, trainer):
+    """One learner key: the dashboard's is packager.standards.ids.agent_key, for every kind of actor."""
+    token = register(trainer, "portable-1")
+    bodies = _agent_statements()
+    response = hub.test_client().post("/xapi/statements", json=bodies, headers=basic("portable-1", token))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    with hub.app_context():
+        rows = {r["learner_name"]: r["learner"] for r in db.get_db().execute("SELECT * FROM progress_fact")}
+        options = dict(progress.options()["learners"])
+    assert rows == {b["actor"]["name"]: agent_key(b["actor"]) for b in bodies}
+    assert set(options) == set(rows.values()) and sorted(options.values()) == sorted(AGENTS)
+    for name, key in rows.items():  # the filter by learner still finds each one, by name
+        page = _page(trainer, learner=key)
+        assert f"<td>{name}</td>" in page and all(f"<td>{o}</td>" not in page for o in AGENTS if o != name)
+
+
+def test_migration_0006_rekeys_rows_stored_before(tmp_path):
+    """An existing hub database: rows of the dashboard stored under 0004's key get agent_key's."""
+    conn = db.connect(str(tmp_path / "old.sqlite3"))
+    conn.executescript(db.SCHEMA.read_text(encoding="utf-8") + "\nPRAGMA user_version=1;")
+    for number, path in db.migrations():
+        if number < 6:
+            conn.executescript(f"BEGIN;\n{path.read_text(encoding='utf-8')}\nPRAGMA user_version={number};\nCOMMIT;")
+    bodies = _agent_statements()
+    for body in bodies[:2]:
+        conn.execute(
+            "INSERT INTO lrs_statement (id, body, original, stored, verb) VALUES (?, ?, ?, ?, ?)",
+            (body["id"], json.dumps(body), json.dumps(body), "2020-01-16T00:00:00Z", body["verb"]["id"]),
+        )
+    for body in bodies[2:]:
+        conn.execute(
+            "INSERT INTO outbox (statement_id, statement, created_at) VALUES (?, ?, ?)",
+            (body["id"], json.dumps(body), "2020-01-16T00:00:00Z"),
+        )
+    conn.commit()
+    before = {r["statement_id"]: r["learner"] for r in conn.execute("SELECT * FROM progress_fact")}
+    assert before[bodies[0]["id"]] == "mailto:dora@example.org"  # 0004's own spelling
+    assert db.migrate(conn) >= 6
+    after = {r["statement_id"]: r["learner"] for r in conn.execute("SELECT * FROM progress_fact")}
+    assert after == {b["id"]: agent_key(b["actor"]) for b in bodies}
     conn.close()

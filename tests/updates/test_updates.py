@@ -105,6 +105,64 @@ def test_one_lesson_update_fetches_only_changed_files_and_keeps_progress(hub, de
     assert packages(device)[key]["revision"] == revision + 1
 
 
+def _rebuilt_shas(monkeypatch) -> list[str]:  # noqa: ANN001
+    """The sha256 of every zip the device hands to its library during the test."""
+    from player.fleet.content import sha256_file
+    from player.learning import library
+
+    seen: list[str] = []
+    original = library.import_zip
+
+    def recording(path, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        seen.append(sha256_file(path))
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(library, "import_zip", recording)
+    return seen
+
+
+def _published_sha(hub, key: tuple[str, str]) -> str:  # noqa: ANN001
+    from player.fleet import publish as updates
+
+    with hub.app.app_context():
+        return next(p.zip_sha256 for p in updates.published() if (p.identifier, p.standard) == key)
+
+
+def test_zip_rebuilt_from_a_delta_is_the_hubs_zip_byte_for_byte(hub, device, versions, fast, monkeypatch):
+    """Hub and device write zips by one rule (packager.files): same files, same bytes, same sha256."""
+    v1, v2 = versions
+    install(hub.app, v1[SCORM])
+    assert pull_updates(device, hub.url, hub.auth, retry=fast).ok
+    install(hub.app, v2[SCORM])
+    seen = _rebuilt_shas(monkeypatch)
+    result = pull_updates(device, hub.url, hub.auth, retry=fast)
+    assert result.ok and result.updated and result.zips_fetched == 0, result.line()
+    assert seen == [_published_sha(hub, _key(hub.app))]
+
+
+def test_zip_rebuilt_from_a_delta_that_differs_from_the_hubs_is_still_installed(
+    hub, device, versions, fast, monkeypatch, caplog
+):
+    """A hub whose zips differ (an older release dated them 2020): every file matched its hash, so the
+    device installs its own zip and downloads nothing more."""
+    import packager.files
+
+    v1, v2 = versions
+    install(hub.app, v1[SCORM])
+    assert pull_updates(device, hub.url, hub.auth, retry=fast).ok
+    install(hub.app, v2[SCORM])
+    with monkeypatch.context() as old_hub:
+        old_hub.setattr(packager.files, "EPOCH", (2020, 1, 1, 0, 0, 0))
+        hub_sha = _published_sha(hub, _key(hub.app))  # published (and cached) the old way
+    seen = _rebuilt_shas(monkeypatch)
+    with caplog.at_level("INFO", logger="player.fleet.pull"):
+        result = pull_updates(device, hub.url, hub.auth, retry=fast)
+    assert result.ok and result.updated and result.zips_fetched == 0, result.line()
+    assert len(seen) == 1 and seen[0] != hub_sha
+    assert "differs from the hub's" in caplog.text
+    assert _files(device, _key(device)) == _files(hub.app, _key(hub.app))
+
+
 def test_interrupted_download_resumes_with_range(hub, device, versions, fast, make_proxy):
     v1, _ = versions
     install(hub.app, v1[SCORM])
