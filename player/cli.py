@@ -113,6 +113,14 @@ def print_progress(stream: TextIO | None = None) -> Callable[[int, int], None]:
     return show
 
 
+def _given_auth(app: Any, key: str | None, secret: str | None) -> tuple[str, str]:
+    """--key / --secret, the missing half taken from SYNC_KEY / SYNC_SECRET (config, else RUCHE_SYNC_*)."""
+    config = getattr(app, "config", {}) or {}
+    known_key = config.get("SYNC_KEY") or os.environ.get("RUCHE_SYNC_KEY") or ""
+    known_secret = config.get("SYNC_SECRET") or os.environ.get("RUCHE_SYNC_SECRET") or ""
+    return (key or known_key, secret if secret is not None else known_secret)
+
+
 def sync_command(
     app: Any,
     *,
@@ -139,10 +147,7 @@ def sync_command(
     configured, auth = sync.settings(app)
     endpoint = endpoint or configured
     if key or secret:
-        config = getattr(app, "config", {}) or {}
-        known_key = config.get("SYNC_KEY") or os.environ.get("RUCHE_SYNC_KEY") or ""
-        known_secret = config.get("SYNC_SECRET") or os.environ.get("RUCHE_SYNC_SECRET") or ""
-        auth = (key or known_key, secret if secret is not None else known_secret)
+        auth = _given_auth(app, key, secret)
     if not endpoint:
         out.write("no remote: give --endpoint URL or set SYNC_ENDPOINT / RUCHE_SYNC_ENDPOINT\n")
         return 2
@@ -178,9 +183,7 @@ def update_command(
     configured, auth = pull.settings(app)
     endpoint = endpoint or configured
     if key:
-        if secret is None:
-            secret = app.config.get("SYNC_SECRET") or os.environ.get("RUCHE_SYNC_SECRET")
-        auth = (key, secret or "")
+        auth = _given_auth(app, key, secret)
     if not endpoint:
         out.write("no hub: give --endpoint URL or set UPDATES_ENDPOINT / SYNC_ENDPOINT\n")
         return 2
@@ -209,6 +212,13 @@ def update_(args: argparse.Namespace) -> int:
     return update_command(_app(args), endpoint=args.endpoint, key=args.key, secret=args.secret, timeout=args.timeout)
 
 
+def _remote_options(parser: argparse.ArgumentParser, endpoint_help: str) -> None:
+    """`sync` and `update` reach the hub the same way: an endpoint and the same basic-auth pair."""
+    parser.add_argument("--endpoint", help=endpoint_help)
+    parser.add_argument("--key", help="basic-auth key (default: SYNC_KEY / RUCHE_SYNC_KEY)")
+    parser.add_argument("--secret", help="basic-auth secret (better: RUCHE_SYNC_SECRET in the environment)")
+
+
 def run(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m player", description="Ruche offline player")
     parser.add_argument("--data", help="data folder (database, library, index); default: instance/ or $RUCHE_DATA")
@@ -227,9 +237,7 @@ def run(argv: list[str] | None = None) -> int:
     p = sub.add_parser("reindex", help="rebuild the search index")
     p.set_defaults(func=reindex)
     p = sub.add_parser("sync", help="send the outbox to the hub or any xAPI LRS (see docs/sync.md)")
-    p.add_argument("--endpoint", help="LRS base URL, e.g. http://hub:5000/xapi (default: SYNC_ENDPOINT)")
-    p.add_argument("--key", help="basic-auth key (default: SYNC_KEY / RUCHE_SYNC_KEY)")
-    p.add_argument("--secret", help="basic-auth secret (better: RUCHE_SYNC_SECRET in the environment)")
+    _remote_options(p, "LRS base URL, e.g. http://hub:5000/xapi (default: SYNC_ENDPOINT)")
     p.add_argument("--batch-size", type=int, default=250, help="statements per request (default 250)")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait on the network (default 30)")
     p.add_argument("--status", action="store_true", help="show what waits, what was refused, the last runs")
@@ -237,9 +245,7 @@ def run(argv: list[str] | None = None) -> int:
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=sync_)
     p = sub.add_parser("update", help="pull new and changed packages from the hub (see docs/updates.md)")
-    p.add_argument("--endpoint", help="hub URL, e.g. http://hub:5000/updates (default: from SYNC_ENDPOINT)")
-    p.add_argument("--key", help="basic-auth key (default: SYNC_KEY / RUCHE_SYNC_KEY)")
-    p.add_argument("--secret", help="basic-auth secret (better: RUCHE_SYNC_SECRET in the environment)")
+    _remote_options(p, "hub URL, e.g. http://hub:5000/updates (default: from SYNC_ENDPOINT)")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait on the network (default 30)")
     p.set_defaults(func=update_)
     args = parser.parse_args(argv)

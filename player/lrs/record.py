@@ -183,7 +183,8 @@ def save_document(
                 raise ValueError
         except ValueError:
             raise LRSError(400, "POST with application/json needs a JSON object") from None
-    store.put_document(conn, kind, scope, doc_id, content, content_type, etag(content), db.now())
+    document = {**scope, "kind": kind, "doc_id": doc_id, "content": content, "content_type": content_type}
+    store.put_document(conn, {**document, "etag": etag(content), "updated": db.now()})
 
 
 def player_credential() -> dict[str, Any]:

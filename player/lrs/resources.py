@@ -11,8 +11,9 @@ import base64
 import hmac
 import json
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
@@ -39,6 +40,7 @@ bp = Blueprint("lrs", __name__, url_prefix="/xapi")
 VERSION = "1.0.3"
 MAX_LIMIT = 100
 MAX_BODY = 5 * 1024 * 1024
+T = TypeVar("T")
 
 
 @bp.errorhandler(LRSError)
@@ -144,6 +146,14 @@ def _json_body() -> Any:
         raise LRSError(400, f"the body is not valid JSON: {exc}") from None
 
 
+def _valid(check: Callable[[Any, str], T], value: Any, name: str) -> T:
+    """Run an xAPI check on a request parameter: a bad parameter is the client's 400."""
+    try:
+        return check(value, name)
+    except InvalidStatement as exc:
+        raise LRSError(400, str(exc)) from None
+
+
 @bp.post("/statements")
 def post_statements() -> Response:
     body = _json_body()
@@ -158,10 +168,7 @@ def put_statement() -> Response:
     statement_id = request.args.get("statementId")
     if not statement_id:
         raise LRSError(400, "PUT /statements needs the statementId parameter")
-    try:
-        check_uuid(statement_id, "statementId")
-    except InvalidStatement as exc:
-        raise LRSError(400, str(exc)) from None
+    _valid(check_uuid, statement_id, "statementId")
     body = _json_body()
     if not isinstance(body, dict):
         raise LRSError(400, "PUT /statements takes one statement")
@@ -205,10 +212,7 @@ def _time_param(name: str) -> str | None:
     value = request.args.get(name)
     if value is None:
         return None
-    try:
-        when = check_timestamp(value, name)
-    except InvalidStatement as exc:
-        raise LRSError(400, str(exc)) from None
+    when = _valid(check_timestamp, value, name)
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -268,10 +272,7 @@ def get_statements() -> Response:
         if extra:
             raise LRSError(400, f"{sorted(extra)[0]} cannot be used with statementId or voidedStatementId")
         wanted = single[0] or single[1]
-        try:
-            check_uuid(wanted, "statementId")
-        except InvalidStatement as exc:
-            raise LRSError(400, str(exc)) from None
+        _valid(check_uuid, wanted, "statementId")
         row = store.statement(wanted)
         if row is None or bool(row["voided"]) != bool(single[1]):
             raise LRSError(404, "no such statement")
@@ -284,23 +285,14 @@ def get_statements() -> Response:
         filters["agent"] = agent_key(agent)
         filters["related_agents"] = _bool("related_agents")
     if "verb" in request.args:
-        try:
-            check_iri(request.args["verb"], "verb")
-        except InvalidStatement as exc:
-            raise LRSError(400, str(exc)) from None
+        _valid(check_iri, request.args["verb"], "verb")
         filters["verb"] = request.args["verb"]
     if "activity" in request.args:
-        try:
-            check_iri(request.args["activity"], "activity")
-        except InvalidStatement as exc:
-            raise LRSError(400, str(exc)) from None
+        _valid(check_iri, request.args["activity"], "activity")
         filters["related_activities"] = _bool("related_activities")
         filters["activity"] = request.args["activity"]
     if "registration" in request.args:
-        try:
-            check_uuid(request.args["registration"], "registration")
-        except InvalidStatement as exc:
-            raise LRSError(400, str(exc)) from None
+        _valid(check_uuid, request.args["registration"], "registration")
         filters["registration"] = request.args["registration"]
     filters["since"], filters["until"] = _time_param("since"), _time_param("until")
     ascending = _bool("ascending")
@@ -333,20 +325,14 @@ def _document_scope(kind: str) -> dict[str, str]:
         activity = request.args.get("activityId")
         if not activity:
             raise LRSError(400, "the activityId parameter is required")
-        try:
-            check_iri(activity, "activityId")
-        except InvalidStatement as exc:
-            raise LRSError(400, str(exc)) from None
+        _valid(check_iri, activity, "activityId")
         scope["activity"] = activity
     if kind in ("state", "agent"):
         scope["agent"] = agent_key(_agent_param(required=True)) or ""
         if not scope["agent"]:
             raise LRSError(400, "the agent must have an identifier (mbox, mbox_sha1sum, openid or account)")
     if kind == "state" and "registration" in request.args:
-        try:
-            scope["registration"] = check_uuid(request.args["registration"], "registration")
-        except InvalidStatement as exc:
-            raise LRSError(400, str(exc)) from None
+        scope["registration"] = _valid(check_uuid, request.args["registration"], "registration")
     return scope
 
 

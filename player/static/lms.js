@@ -412,8 +412,21 @@
 
   // ------------------------------------------------------------------------------------------
   // The API objects
+  // Every session call takes the empty string as its only argument (error 201 otherwise).
+  function emptyArgument(param) {
+    if ((param == null ? '' : '' + param) === '') return true;
+    fail(201, 'The argument must be ""');
+    return false;
+  }
+  // Commit and Terminate/LMSFinish need an open session; the standard names its own errors for each call.
+  function mayEnd(param, beforeInit, afterEnd) {
+    if (!emptyArgument(param)) return false;
+    if (state === 0) { fail(V12 ? 301 : beforeInit); return false; }
+    if (state === 2) { fail(V12 ? 301 : afterEnd); return false; }
+    return true;
+  }
   function initialize(param) {
-    if ((param == null ? '' : '' + param) !== '') { fail(201, 'The argument must be ""'); return 'false'; }
+    if (!emptyArgument(param)) return 'false';
     if (state === 1) { fail(V12 ? 101 : 103, 'Already initialized'); return 'false'; }
     if (state === 2) { fail(V12 ? 101 : 104, 'Already terminated'); return 'false'; }
     if (!session) { fail(V12 ? 101 : 102, 'The session is not open yet'); return 'false'; }
@@ -422,17 +435,13 @@
     return 'true';
   }
   function commit(param) {
-    if ((param == null ? '' : '' + param) !== '') { fail(201, 'The argument must be ""'); return 'false'; }
-    if (state === 0) { fail(V12 ? 301 : 142); return 'false'; }
-    if (state === 2) { fail(V12 ? 301 : 143); return 'false'; }
+    if (!mayEnd(param, 142, 143)) return 'false';
     send(false);
     err = 0;
     return 'true';
   }
   function finish(param) {
-    if ((param == null ? '' : '' + param) !== '') { fail(201, 'The argument must be ""'); return 'false'; }
-    if (state === 0) { fail(V12 ? 301 : 112); return 'false'; }
-    if (state === 2) { fail(V12 ? 301 : 113); return 'false'; }
+    if (!mayEnd(param, 112, 113)) return 'false';
     send(true);
     state = 2;
     err = 0;

@@ -87,6 +87,11 @@ def statement(statement_id: str, conn: sqlite3.Connection | None = None) -> sqli
     return conn.execute("SELECT body, voided FROM lrs_statement WHERE id = ?", (statement_id,)).fetchone()
 
 
+def _indexed(table: str, column: str, related: bool) -> str:
+    """A filter on an index table (agents, activities); unless related, only the actor or object counts."""
+    return f"s.seq IN (SELECT seq FROM {table} WHERE {column} = ?{'' if related else ' AND related = 0'})"
+
+
 def find_statements(
     *,
     agent: str | None = None,
@@ -104,30 +109,20 @@ def find_statements(
 ) -> list[sqlite3.Row]:
     """Unvoided statements (seq, body) matching the xAPI GET filters, newest first unless ascending."""
     conn = conn or db.get_db()
+    filters: list[tuple[object, str]] = [
+        (agent, _indexed("lrs_statement_agent", "agent", related_agents)),
+        (verb, "s.verb = ?"),
+        (activity, _indexed("lrs_statement_activity", "activity", related_activities)),
+        (registration, "s.registration = ?"),
+        (since or None, "s.stored > ?"),
+        (until or None, "s.stored <= ?"),
+        (cursor, "s.seq > ?" if ascending else "s.seq < ?"),
+    ]
     where, params = ["s.voided = 0"], []
-    if agent is not None:
-        related = "" if related_agents else " AND related = 0"
-        where.append(f"s.seq IN (SELECT seq FROM lrs_statement_agent WHERE agent = ?{related})")
-        params.append(agent)
-    if verb is not None:
-        where.append("s.verb = ?")
-        params.append(verb)
-    if activity is not None:
-        related = "" if related_activities else " AND related = 0"
-        where.append(f"s.seq IN (SELECT seq FROM lrs_statement_activity WHERE activity = ?{related})")
-        params.append(activity)
-    if registration is not None:
-        where.append("s.registration = ?")
-        params.append(registration)
-    if since:
-        where.append("s.stored > ?")
-        params.append(since)
-    if until:
-        where.append("s.stored <= ?")
-        params.append(until)
-    if cursor is not None:
-        where.append("s.seq > ?" if ascending else "s.seq < ?")
-        params.append(cursor)
+    for value, condition in filters:
+        if value is not None:
+            where.append(condition)
+            params.append(value)
     order = "ASC" if ascending else "DESC"
     return conn.execute(
         f"SELECT s.seq, s.body FROM lrs_statement s WHERE {' AND '.join(where)} ORDER BY s.seq {order} LIMIT ?",
@@ -204,20 +199,13 @@ def delete_document(conn: sqlite3.Connection, row_id: int) -> None:
     conn.execute("DELETE FROM lrs_document WHERE id = ?", (row_id,))
 
 
-def put_document(
-    conn: sqlite3.Connection,
-    kind: str,
-    scope: dict[str, str],
-    doc_id: str,
-    content: bytes,
-    content_type: str,
-    etag: str,
-    updated: str,
-) -> None:
+def put_document(conn: sqlite3.Connection, row: dict[str, Any]) -> None:
+    """Create or replace one document; row holds the scope's columns, doc_id, content, content_type, etag, updated."""
     conn.execute(
         "INSERT INTO lrs_document(kind, activity, agent, registration, doc_id, content, content_type, etag, updated) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(kind, activity, agent, registration, doc_id) DO UPDATE SET "
+        "VALUES (:kind, :activity, :agent, :registration, :doc_id, :content, :content_type, :etag, :updated) "
+        "ON CONFLICT(kind, activity, agent, registration, doc_id) DO UPDATE SET "
         "content = excluded.content, content_type = excluded.content_type, etag = excluded.etag, "
         "updated = excluded.updated",
-        (*_scope(kind, scope), doc_id, content, content_type, etag, updated),
+        row,
     )

@@ -55,43 +55,54 @@ def facts(conn: sqlite3.Connection, filters: Any) -> list[sqlite3.Row]:
     ).fetchall()
 
 
+_LESSON_ACTIVITIES = (
+    "SELECT DISTINCT course, activity FROM progress_fact WHERE {where} AND activity <> course "
+    "AND verb NOT IN ({verbs}) AND COALESCE(activity_type, '') <> ?"
+)
+_QUESTION_STATS = (
+    "SELECT course, activity, MAX(activity_name) AS name, COUNT(*) AS answers, SUM(success) AS correct "
+    "FROM progress_fact WHERE {where} AND (verb IN ({verbs}) OR activity_type = ?) AND success IS NOT NULL "
+    "GROUP BY course, activity ORDER BY course, activity"
+)
+_COMPLETIONS_BY_DAY = (
+    "SELECT substr(first, 1, 10) AS day, COUNT(*) AS n FROM ("
+    "SELECT learner, activity, MIN(timestamp) AS first FROM progress_fact WHERE {where} "
+    "AND (verb = ? OR completion = 1) AND activity <> course AND verb NOT IN ({verbs}) "
+    "GROUP BY learner, activity) GROUP BY day ORDER BY day"
+)
+
+
+def _with_question_verbs(
+    conn: sqlite3.Connection,
+    sql: str,
+    filters: Any,
+    question_verbs: tuple[str, ...],
+    args: list[Any],
+    skip: tuple[str, ...] = (),
+) -> list[sqlite3.Row]:
+    """The queries that set questions apart: `{where}` takes the filters, `{verbs}` a mark per question verb."""
+    clause, params = where(filters, skip=skip)
+    marks = ", ".join("?" for _ in question_verbs)
+    return conn.execute(sql.format(where=clause, verbs=marks), [*params, *args]).fetchall()
+
+
 def lesson_activities(
     conn: sqlite3.Connection, filters: Any, question_verbs: tuple[str, ...], interaction: str
 ) -> list[sqlite3.Row]:
     """(course, activity) of every non-question activity seen in a course, by anyone."""
-    clause, params = where(filters, skip=("learner", "device"))
-    marks = ", ".join("?" for _ in question_verbs)
-    return conn.execute(
-        f"SELECT DISTINCT course, activity FROM progress_fact WHERE {clause} AND activity <> course "
-        f"AND verb NOT IN ({marks}) AND COALESCE(activity_type, '') <> ?",
-        [*params, *question_verbs, interaction],
-    ).fetchall()
+    args = [*question_verbs, interaction]
+    return _with_question_verbs(conn, _LESSON_ACTIVITIES, filters, question_verbs, args, skip=("learner", "device"))
 
 
 def question_stats(
     conn: sqlite3.Connection, filters: Any, question_verbs: tuple[str, ...], interaction: str
 ) -> list[sqlite3.Row]:
     """Per question with a known result: answers and how many were right."""
-    clause, params = where(filters)
-    marks = ", ".join("?" for _ in question_verbs)
-    return conn.execute(
-        f"SELECT course, activity, MAX(activity_name) AS name, COUNT(*) AS answers, SUM(success) AS correct "
-        f"FROM progress_fact WHERE {clause} AND (verb IN ({marks}) OR activity_type = ?) AND success IS NOT NULL "
-        f"GROUP BY course, activity ORDER BY course, activity",
-        [*params, *question_verbs, interaction],
-    ).fetchall()
+    return _with_question_verbs(conn, _QUESTION_STATS, filters, question_verbs, [*question_verbs, interaction])
 
 
 def completions_by_day(
     conn: sqlite3.Connection, filters: Any, completed: str, question_verbs: tuple[str, ...]
 ) -> list[sqlite3.Row]:
     """(day, n): each learner's first completion of a lesson, counted by day."""
-    clause, params = where(filters)
-    marks = ", ".join("?" for _ in question_verbs)
-    return conn.execute(
-        f"SELECT substr(first, 1, 10) AS day, COUNT(*) AS n FROM ("
-        f"SELECT learner, activity, MIN(timestamp) AS first FROM progress_fact WHERE {clause} "
-        f"AND (verb = ? OR completion = 1) AND activity <> course AND verb NOT IN ({marks}) "
-        f"GROUP BY learner, activity) GROUP BY day ORDER BY day",
-        [*params, completed, *question_verbs],
-    ).fetchall()
+    return _with_question_verbs(conn, _COMPLETIONS_BY_DAY, filters, question_verbs, [completed, *question_verbs])

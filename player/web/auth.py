@@ -12,6 +12,7 @@ import hmac
 import ipaddress
 import re
 import secrets
+import sqlite3
 import threading
 import time
 import uuid
@@ -33,6 +34,7 @@ from flask import (
     url_for,
 )
 from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.wrappers import Response
 
 from player import db
 from player.i18n import _
@@ -271,22 +273,24 @@ def logout():
     return redirect(url_for("views.home"))
 
 
+def _change_learner(change: Callable[[sqlite3.Connection, int], None], learner_id: int, done: str) -> Response:
+    """The trainer's actions on a profile share their shape: one transaction, a note, back to admin."""
+    with db.transaction() as conn:
+        change(conn, learner_id)
+    flash(done)
+    return redirect(url_for("views.admin"))
+
+
 @bp.post("/admin/learners/<int:learner_id>/reset-pin")
 @trainer_required
 def reset_pin(learner_id: int):
-    with db.transaction() as conn:
-        store.reset_pin(conn, learner_id)
-    flash(_("NIP effacé."))
-    return redirect(url_for("views.admin"))
+    return _change_learner(store.reset_pin, learner_id, _("NIP effacé."))
 
 
 @bp.post("/admin/learners/<int:learner_id>/delete")
 @trainer_required
 def delete_learner(learner_id: int):
-    with db.transaction() as conn:
-        store.delete(conn, learner_id)
-    flash(_("Profil supprimé."))
-    return redirect(url_for("views.admin"))
+    return _change_learner(store.delete, learner_id, _("Profil supprimé."))
 
 
 def init_app(app: Flask) -> None:
