@@ -358,23 +358,18 @@ def _scorm_standard(root: etree._Element, schemaversion: str | None) -> tuple[St
     return (by_namespace, "namespaces") if by_namespace else ("scorm12", "default")
 
 
+def _adlcp_names(names: tuple[str, ...]) -> Iterator[str]:
+    """Each of `names` in the ADL CP namespace of SCORM 1.2, then of 2004 (packages mix them)."""
+    return (f"{{{ns}}}{name}" for ns in (NS_ADLCP12, NS_ADLCP2004) for name in names)
+
+
 def _adlcp_attr(element: etree._Element, *names: str) -> str | None:
     """An ADL CP attribute in either SCORM version's namespace, under any of `names`."""
-    for ns in (NS_ADLCP12, NS_ADLCP2004):
-        for name in names:
-            value = element.get(f"{{{ns}}}{name}")
-            if value is not None:
-                return value
-    return None
+    return next((v for v in map(element.get, _adlcp_names(names)) if v is not None), None)
 
 
 def _adlcp_child(element: etree._Element, *names: str) -> etree._Element | None:
-    for ns in (NS_ADLCP12, NS_ADLCP2004):
-        for name in names:
-            found = element.find(f"{{{ns}}}{name}")
-            if found is not None:
-                return found
-    return None
+    return next((c for c in map(element.find, _adlcp_names(names)) if c is not None), None)
 
 
 def xml_bases(element: etree._Element) -> list[str]:
