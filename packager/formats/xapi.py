@@ -7,11 +7,9 @@ from lxml import etree
 from packager.formats.common import LAUNCH, single_page, xml_bytes
 from packager.formats.registry import Format
 from packager.render import Site, lesson_iri, question_iri
+from packager.standards.statements import COURSE, INTERACTION, MODULE
 
 TINCAN = "http://projecttincan.com/tincan.xsd"
-COURSE = "http://adlnet.gov/expapi/activities/course"
-MODULE = "http://adlnet.gov/expapi/activities/module"
-INTERACTION = "http://adlnet.gov/expapi/activities/cmi.interaction"
 
 
 def _activity(

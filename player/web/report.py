@@ -27,7 +27,7 @@ from player.store import devices as device_store
 from player.store import packages as package_store
 from player.store import progress as store
 
-ADL = "http://adlnet.gov/expapi/verbs/"
+ADL = xs.ADL_VERBS
 QUESTION_VERBS = (ADL + "answered", ADL + "responded")
 SESSION_VERBS = (ADL + "terminated", ADL + "suspended", ADL + "exited")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
