@@ -1,8 +1,7 @@
 /* Ruche runtime: what both SCORM drivers share: finding the LMS API and calling it safely.
- * RucheScorm(name, prefix, end, entry, loc, max): name = 'API' | 'API_1484_11'; prefix = 'LMS' (1.2) |
- * '' (2004); end = the closing call ('LMSFinish' | 'Terminate'); entry, loc = the edition's entry and
- * location elements, max = the location's length limit. */
-window.RucheScorm = function (name, p, end, entry, loc, max) {
+ * RucheScorm(name, prefix, end): name = 'API' | 'API_1484_11'; prefix = 'LMS' (1.2) | '' (2004);
+ * end = the closing call ('LMSFinish' | 'Terminate'). */
+window.RucheScorm = function (name, p, end) {
   'use strict';
   var w = window, s = { api: null };
 
@@ -31,16 +30,6 @@ window.RucheScorm = function (name, p, end, entry, loc, max) {
   s.set = function (k, v) {
     try { s.api[p + 'SetValue'](k, '' + v); } catch (e) { /* a broken API must not stop the page */ }
     return ok();
-  };
-  // Where the learner left off: nothing on a first entry, else the suspend data and the location.
-  s.resume = function (done) {
-    if (s.get(entry) == 'ab-initio') done(0, 0);
-    else done(s.get('cmi.suspend_data'), s.get(loc));
-  };
-  s.save = function (data, bookmark) {
-    if (!s.api) return;
-    s.set('cmi.suspend_data', data);
-    s.set(loc, bookmark.slice(0, max));
   };
   s.commit = function () {
     if (!s.api) return;

@@ -1,8 +1,7 @@
 /* Ruche runtime: SCORM 1.2 driver (interface: top of core.js). No API found: core's localStorage. */
 (function (w) {
   'use strict';
-  var S = w.RucheScorm('API', 'LMS', 'LMSFinish', 'cmi.core.entry', 'cmi.core.lesson_location', 255),
-    get = S.get, set = S.set, st0;
+  var S = w.RucheScorm('API', 'LMS', 'LMSFinish'), get = S.get, set = S.set, st0;
 
   function two(n) { return (n < 10 ? '0' : '') + n; }
   function span(ms) { // CMITimespan HHHH:MM:SS.SS
@@ -22,9 +21,14 @@
       if (m >= 0 && m <= 100) data.page.mastery = m;
       st0 = get('cmi.core.lesson_status');
       if (/^(not attempted|browsed|)$/.test(st0)) set('cmi.core.lesson_status', 'incomplete');
-      S.resume(done);
+      if (get('cmi.core.entry') == 'ab-initio') done(0, 0);
+      else done(get('cmi.suspend_data'), get('cmi.core.lesson_location'));
     },
-    save: S.save,
+    save: function (s, b) {
+      if (!S.api) return;
+      set('cmi.suspend_data', s);
+      set('cmi.core.lesson_location', b.slice(0, 255));
+    },
     progress: function (p) {
       if (!S.api) return;
       var s = p.c ? (p.p ? 'passed' : p.p === false ? 'failed' : 'completed') : 'incomplete';

@@ -1,8 +1,7 @@
 /* Ruche runtime: SCORM 2004 (4th ed.) driver (interface: top of core.js). No API: core's localStorage. */
 (function (w) {
   'use strict';
-  var S = w.RucheScorm('API_1484_11', '', 'Terminate', 'cmi.entry', 'cmi.location', 1000),
-    get = S.get, set = S.set, c0, s0;
+  var S = w.RucheScorm('API_1484_11', '', 'Terminate'), get = S.get, set = S.set, c0, s0;
 
   function text(s, n) { return ('' + s).replace(/^\{+/, '').replace(/\[,\]/g, ',').slice(0, n); }
   function r4(x) { return Math.round(x * 1e4) / 1e4; }
@@ -16,9 +15,14 @@
       c0 = get('cmi.completion_status');
       s0 = get('cmi.success_status');
       if (c0 != 'completed') set('cmi.completion_status', 'incomplete');
-      S.resume(done);
+      if (get('cmi.entry') == 'ab-initio') done(0, 0);
+      else done(get('cmi.suspend_data'), get('cmi.location'));
     },
-    save: S.save,
+    save: function (s, b) {
+      if (!S.api) return;
+      set('cmi.suspend_data', s);
+      set('cmi.location', b.slice(0, 1000));
+    },
     progress: function (p) {
       if (!S.api) return;
       if (c0 != 'completed') set('cmi.completion_status', p.c ? 'completed' : 'incomplete');
