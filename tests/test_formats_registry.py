@@ -11,6 +11,9 @@ from coursekit import make_course
 from packager.build import ALL_FORMATS, build
 from packager.formats import FORMATS, Format, Registry
 from packager.formats.common import single_page
+from packager.manifest import Launch, Package
+from packager.packages import MANIFEST_NAMES, parse_manifest
+from packager.xmlsafe import PackageError, parse_xml
 
 QUIET = {"progress": lambda _line: None}
 
@@ -55,3 +58,24 @@ def test_build_and_cli_list_the_registered_formats():
     assert ALL_FORMATS == FORMATS.names() == ("scorm12", "scorm2004", "xapi", "cmi5", "web")
     with pytest.raises(SystemExit):
         cli.main(["build", "--format", "toy"])
+
+
+def read_toy(name: str, root) -> Package:
+    launch = Launch(id=root.get("id"), title="Jouet", href="index.html", kind="activity")
+    return Package("xapi", root.get("id"), "Jouet", None, (launch,), ("index.html",), manifest=name)
+
+
+def test_a_format_reads_its_own_manifest_through_its_registry_entry():
+    registry = FORMATS.copy()
+    registry.register(Format("toy", toy, ("core.js",), manifest="toy.xml", read=read_toy))
+    root = parse_xml(b'<toy id="urn:toy:1"/>', "toy.xml")
+    package = parse_manifest("toy.xml", root, registry)
+    assert (package.identifier, package.manifest, package.launches[0].href) == ("urn:toy:1", "toy.xml", "index.html")
+    with pytest.raises(PackageError):
+        parse_manifest("toy.xml", root)  # the global registry knows no toy format
+
+
+def test_every_manifest_the_formats_write_is_one_the_reader_looks_for():
+    written = {fmt.manifest for fmt in FORMATS if fmt.manifest}
+    assert written == set(MANIFEST_NAMES) == {"imsmanifest.xml", "tincan.xml", "cmi5.xml"}
+    assert all(fmt.read is not None for fmt in FORMATS if fmt.manifest)

@@ -1,4 +1,5 @@
-"""What a package format is: one entry carrying its CLI name, its builder and its runtime scripts.
+"""What a package format is: one entry carrying its CLI name, its builder, its runtime scripts, and
+the manifest it writes with the reader the player opens such packages with.
 
 Kept apart from `packager.formats` (which registers the built-in formats) so a format module and a
 test can name `Format` without importing every other format.
@@ -12,6 +13,8 @@ from typing import Any
 
 # (rendered site, its own entry) → every file of the package.
 Builder = Callable[[Any, "Format"], dict[str, bytes]]
+# (manifest file name, its parsed root) → the packager.manifest.Package it describes.
+Reader = Callable[[str, Any], Any]
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,8 @@ class Format:
     build: Builder
     scripts: tuple[str, ...]
     help: str = ""
+    manifest: str = ""  # the manifest file at the package root; "" for a format without one
+    read: Reader | None = None
 
 
 class Registry:

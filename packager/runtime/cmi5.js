@@ -44,8 +44,8 @@
   X.hook = function (verb, s) { // categories of cmi5 defined statements, masteryScore where judged
     var c = s.context, a = c.contextActivities = c.contextActivities || {}, r = s.result || {};
     if (!/^(initialized|completed|passed|failed|terminated)$/.test(verb)) return;
-    a.category = (a.category || []).concat({ id: C + 'categories/cmi5', objectType: 'Activity' });
-    if (r.success != null || r.completion) a.category.push({ id: C + 'categories/moveon', objectType: 'Activity' });
+    a.category = (a.category || []).concat(X.ref(C + 'categories/cmi5'));
+    if (r.success != null || r.completion) a.category.push(X.ref(C + 'categories/moveon'));
     if (r.success != null && ms != null) (c.extensions = c.extensions || {})[C + 'extensions/masteryscore'] = ms;
   };
   function judged(p, yes) {

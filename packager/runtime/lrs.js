@@ -115,6 +115,7 @@
       for (parent in a) c.contextActivities = a;
       return c;
     }
+    function ref(id) { return { id: id, objectType: 'Activity' }; } // as in contextActivities: the id only
     function act(id, type, name) {
       var o = { id: id, objectType: 'Activity', definition: { type: 'http://adlnet.gov/expapi/activities/' + type } };
       if (name) (o.definition.name = {})[D.course.lang] = name;
@@ -143,7 +144,7 @@
         key = 'ruche.q:' + L.reg + ':' + L.id;
         skey = 'ruche.s:' + L.reg + ':' + L.id;
         queue = lget(key) || [];
-        X.obj = X.obj || { id: L.id, objectType: 'Activity' };
+        X.obj = X.obj || ref(L.id);
         state('GET', null, function (st, t) {
           var mine = lget(skey) || {};
           try { doc = st == 200 && JSON.parse(t) || {}; } catch (e) { doc = {}; }
@@ -160,10 +161,10 @@
       put = 1;
     };
     X.lesson = function (l) {
-      X.send('experienced', act(l.iri, 'module', l.title), 0, ctx([X.obj]));
+      X.send('experienced', act(l.iri, 'module', l.title), 0, ctx([ref(X.obj.id)]));
     };
     X.answer = function (q, r, correct, ms, z) {
-      var o = act(q.iri, 'cmi.interaction', q.prompt), f = o.definition, k = q.kind, p = X.obj;
+      var o = act(q.iri, 'cmi.interaction', q.prompt), f = o.definition, k = q.kind, p = X.obj.id;
       f.interactionType = k == 'multiple-choice' ? 'choice' : k;
       f.correctResponsesPattern = k == 'fill-in' ? q.answers || [] : [q.correct.join('[,]')];
       if (/choice/.test(k)) {
@@ -174,8 +175,8 @@
           f.choices.push(c);
         }
       }
-      each(D.lessons, function (l) { if (l.id == z.lesson) p = { id: l.iri, objectType: 'Activity' }; });
-      X.send('answered', o, { success: correct, response: r.join('[,]'), duration: w.Ruche.iso(ms) }, ctx([p], [X.obj]));
+      each(D.lessons, function (l) { if (l.id == z.lesson) p = l.iri; });
+      X.send('answered', o, { success: correct, response: r.join('[,]'), duration: w.Ruche.iso(ms) }, ctx([ref(p)], [ref(X.obj.id)]));
     };
     X.commit = function (keep) {
       if (put || keep) { // the last one again at pagehide: an earlier async PUT may be cut short
@@ -200,6 +201,7 @@
     };
     X.ctx = ctx;
     X.act = act;
+    X.ref = ref;
     return X;
   };
 })(window);

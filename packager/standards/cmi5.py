@@ -9,6 +9,7 @@ from urllib.parse import quote
 from packager.standards.statements import ref
 
 CMI5_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
+MOVE_ON_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/moveon"
 SESSION_EXT = "https://w3id.org/xapi/cmi5/context/extensions/sessionid"
 LAUNCH_MODE_EXT = "https://w3id.org/xapi/cmi5/context/extensions/launchmode"
 MOVE_ON_EXT = "https://w3id.org/xapi/cmi5/context/extensions/moveon"
@@ -53,3 +54,17 @@ def lms_context(registration: str, course_iri: str, session_id: str, **extension
         "contextActivities": {"grouping": [ref(course_iri)], "category": [ref(CMI5_CATEGORY)]},
         "extensions": {SESSION_EXT: session_id, **extensions},
     }
+
+
+def au_context(context: dict[str, Any], result: dict[str, Any] | None, mastery: float | None) -> dict[str, Any]:
+    """The context of an AU's cmi5 defined statement: the cmi5 category (§9.6.2.1), the moveOn one
+    where the result says completion or success (§9.6.2.2), the masteryScore judged by (§9.6.3.2)."""
+    result = result or {}
+    activities = dict(context.get("contextActivities", {}))
+    categories = [*activities.get("category", []), ref(CMI5_CATEGORY)]
+    if result.get("success") is not None or result.get("completion"):
+        categories.append(ref(MOVE_ON_CATEGORY))
+    out = dict(context, contextActivities=dict(activities, category=categories))
+    if result.get("success") is not None and mastery is not None:
+        out["extensions"] = {**context.get("extensions", {}), MASTERY_EXT: mastery}
+    return out

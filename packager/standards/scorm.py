@@ -222,43 +222,51 @@ def _credit2004(cmi: dict[str, str], launch: dict[str, Any]) -> dict[str, Any]:
 # What the LMS hands the content at launch
 
 
+# What the LMS sets at launch, named per edition: (learner id, learner name, credit, entry, mode,
+# total time), the value every content-owned status starts from, and the total time's codec.
+_LAUNCH_ELEMENTS = {
+    "scorm12": (
+        "cmi.core.student_id",
+        "cmi.core.student_name",
+        "cmi.core.credit",
+        "cmi.core.entry",
+        "cmi.core.lesson_mode",
+        "cmi.core.total_time",
+    ),
+    "scorm2004": ("cmi.learner_id", "cmi.learner_name", "cmi.credit", "cmi.entry", "cmi.mode", "cmi.total_time"),
+}
+_UNSET_STATUS = {
+    "scorm12": {"cmi.core.lesson_status": "not attempted"},
+    "scorm2004": {"cmi.completion_status": "unknown", "cmi.success_status": "unknown"},
+}
+_TOTAL_TIME = {"scorm12": timespan12, "scorm2004": iso_duration}
+
+
 def initial_cmi(
     standard: str, stored: dict[str, str], learner: dict[str, Any], attempt: dict[str, Any], launch: dict[str, Any]
 ) -> dict[str, str]:
     """The CMI data the LMS API script starts with: what the content stored + what the LMS owns."""
     cmi = content_owned(standard, stored)
-    if standard == "scorm12":
-        cmi.setdefault("cmi.core.lesson_status", "not attempted")
-        cmi.update(
-            {
-                "cmi.core.student_id": learner["uuid"],
-                "cmi.core.student_name": learner["name"],
-                "cmi.core.credit": "credit",
-                "cmi.core.entry": attempt["entry"],
-                "cmi.core.lesson_mode": "normal",
-                "cmi.core.total_time": timespan12(attempt["total_seconds"]),
-                "cmi.launch_data": launch.get("launch_data") or "",
-                "cmi.comments_from_lms": "",
-            }
-        )
-        if launch.get("mastery_score") is not None:
-            cmi["cmi.student_data.mastery_score"] = f"{launch['mastery_score'] * 100:g}"
-        return cmi
-    cmi.setdefault("cmi.completion_status", "unknown")
-    cmi.setdefault("cmi.success_status", "unknown")
-    cmi.update(
-        {
-            "cmi.learner_id": learner["uuid"],
-            "cmi.learner_name": learner["name"],
-            "cmi.credit": "credit",
-            "cmi.entry": attempt["entry"],
-            "cmi.mode": "normal",
-            "cmi.total_time": iso_duration(attempt["total_seconds"]),
-            "cmi.launch_data": launch.get("launch_data") or "",
-        }
+    for element, value in _UNSET_STATUS[standard].items():
+        cmi.setdefault(element, value)
+    values = (
+        learner["uuid"],
+        learner["name"],
+        "credit",
+        attempt["entry"],
+        "normal",
+        _TOTAL_TIME[standard](attempt["total_seconds"]),
     )
+    cmi.update(zip(_LAUNCH_ELEMENTS[standard], values, strict=True))
+    cmi["cmi.launch_data"] = launch.get("launch_data") or ""
+    mastery = launch.get("mastery_score")
+    if standard == "scorm12":
+        cmi["cmi.comments_from_lms"] = ""
+        if mastery is not None:
+            cmi["cmi.student_data.mastery_score"] = f"{mastery * 100:g}"
+        return cmi
     if launch.get("completion_threshold") is not None:
         cmi["cmi.completion_threshold"] = f"{launch['completion_threshold']:g}"
-    if launch.get("mastery_score") is not None:
-        cmi["cmi.scaled_passing_score"] = f"{launch['mastery_score']:g}"
+    if mastery is not None:
+        cmi["cmi.scaled_passing_score"] = f"{mastery:g}"
     return cmi

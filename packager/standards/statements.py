@@ -8,6 +8,7 @@ these builders. Pure: the caller gives the time, so that tests and the hub can f
 
 from __future__ import annotations
 
+import copy
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -98,6 +99,54 @@ def grouping_context(registration: str, course_iri: str) -> dict[str, Any]:
 def with_parent(context: dict[str, Any], parent_iri: str) -> dict[str, Any]:
     """The same context with a parent activity (an interaction's SCO or lesson)."""
     return dict(context, contextActivities=dict(context["contextActivities"], parent=[ref(parent_iri)]))
+
+
+# ---------------------------------------------------------------------------------------------
+# What the package runtime sends (packager/runtime/lrs.js, xapi.js, cmi5.js). The browser builds these
+# itself; tests/player/test_runtime_statements.py holds every statement it sends to these builders.
+
+
+def runtime_context(
+    language: str,
+    registration: str = "",
+    template: dict[str, Any] | None = None,
+    parent: list[dict[str, Any]] | None = None,
+    grouping: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The context of a runtime statement: cmi5's contextTemplate (kept whole: §10.2.1 forbids
+    overwriting it), the registration, the course language, and parent / grouping added to its own."""
+    context = copy.deepcopy(template or {})
+    activities = context.get("contextActivities", {})
+    if registration:
+        context["registration"] = registration
+    context["language"] = context.get("language") or language
+    if parent:
+        activities["parent"] = [*activities.get("parent", []), *parent]
+    if grouping:
+        activities["grouping"] = [*activities.get("grouping", []), *grouping]
+    if activities:
+        context["contextActivities"] = activities
+    return context
+
+
+def interaction_activity(
+    iri: str,
+    kind: str,
+    prompt: str,
+    language: str,
+    correct: list[str],
+    answers: tuple[str, ...] | list[str],
+    choices: dict[str, str],
+) -> dict[str, Any]:
+    """A quiz question as an xAPI interaction (Data 2.4.4.1.1): a fill-in's accepted texts, or the
+    correct choices in one pattern; the choices themselves for (multiple-)choice questions."""
+    definition: dict[str, Any] = {
+        "interactionType": "choice" if kind == "multiple-choice" else kind,
+        "correctResponsesPattern": list(answers) if kind == "fill-in" else ["[,]".join(correct)],
+    }
+    if kind in ("choice", "multiple-choice"):
+        definition["choices"] = [{"id": key, "description": {language: text}} for key, text in choices.items()]
+    return activity(iri, INTERACTION, prompt, language, **definition)
 
 
 # ---------------------------------------------------------------------------------------------

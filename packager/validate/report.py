@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from packager.packages import (
+from packager.manifest import (
     check_href,
     href_path,
     member_for_href,

@@ -9,7 +9,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from packager.packages import (
+from packager.manifest import (
     NS_ADLCP12,
     NS_ADLCP2004,
     NS_ADLNAV,

@@ -7,7 +7,8 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from packager.packages import (
+from packager.formats.scorm import moodle_standard, namespace_standard, read_manifest, xml_bases
+from packager.manifest import (
     NS_ADLCP12,
     NS_ADLCP2004,
     NS_CP12,
@@ -19,12 +20,8 @@ from packager.packages import (
     join_url,
     localname,
     member_for_href,
-    moodle_standard,
     namespace,
-    namespace_standard,
-    parse_manifest,
     text_of,
-    xml_bases,
 )
 from packager.validate.report import Report, Severity, a_noun, is_ncname, missing_message
 from packager.validate.schemas import EXPECTED_PREFIXES, xsd_problems
@@ -310,7 +307,7 @@ def check_scorm(root: etree._Element, manifest: str, names: set[str], report: Re
 def _parse_quietly(manifest: str, root: etree._Element, report: Report) -> Package | None:
     """Read the manifest as the player would; report what the checks above did not already."""
     try:
-        return parse_manifest(manifest, root)
+        return read_manifest(manifest, root)
     except PackageError as exc:
         same = {exc.code, "href-external"} if exc.code == "href-outside" else {exc.code}
         if not same & report.codes():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from packager.packages import (
+from packager.manifest import (
     NS_TINCAN,
     text_of,
 )

@@ -75,13 +75,6 @@ def launch_id(package_id: int, ident: str, conn: sqlite3.Connection | None = Non
     return row["id"] if row else None
 
 
-def sco_count(package_id: int, conn: sqlite3.Connection | None = None) -> int:
-    """How many SCOs a package has (a single-SCO SCORM 1.2 package is the course itself)."""
-    conn = conn or db.get_db()
-    row = conn.execute("SELECT COUNT(*) FROM launch WHERE package_id = ? AND kind = 'sco'", (package_id,)).fetchone()
-    return row[0]
-
-
 def of_attempt(attempt_id: int, conn: sqlite3.Connection | None = None) -> tuple[dict | None, dict | None]:
     """(package, launch) an attempt belongs to, each None when no longer installed."""
     conn = conn or db.get_db()
@@ -91,9 +84,8 @@ def of_attempt(attempt_id: int, conn: sqlite3.Connection | None = None) -> tuple
         (attempt_id,),
     ).fetchone()
     launch = conn.execute(
-        "SELECT l.*, p.course_iri FROM attempt a JOIN package p "
-        "ON p.identifier = a.package_identifier AND p.standard = a.standard "
-        "JOIN launch l ON l.package_id = p.id AND l.ident = a.launch_ident WHERE a.id = ?",
+        f"{LAUNCH} JOIN attempt a ON a.package_identifier = p.identifier AND a.standard = p.standard "
+        "AND a.launch_ident = l.ident WHERE a.id = ?",
         (attempt_id,),
     ).fetchone()
     return _row(package), _row(launch)

@@ -1,8 +1,8 @@
-"""Learners' progress for the trainer dashboard: the one place that queries `progress_fact`.
+"""Learners' progress for the trainer dashboard, from the facts `store.progress` reads.
 
 `progress_fact` holds one row per statement (filled by triggers, migrations/0004_hub.sql): on a hub
-the statements devices sent, on a device its own. Everything here reads it, so the dashboard's
-views only parse filters and render. Plus the CSV export and the SVG chart, both pure functions.
+the statements devices sent, on a device its own. Everything the dashboard shows is built here from
+those facts (the SQL is in store/progress.py), so the dashboard's views only parse filters and render. Plus the CSV export and the SVG chart, both pure functions.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from player.store import devices as device_store
 from player.store import packages as package_store
 from player.store import progress as store
 
-ADL = "http://adlnet.gov/expapi/verbs/"
+ADL = xs.ADL_VERBS
 QUESTION_VERBS = (ADL + "answered", ADL + "responded")
 SESSION_VERBS = (ADL + "terminated", ADL + "suspended", ADL + "exited")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
