@@ -2,7 +2,8 @@
 
 `progress_fact` holds one row per statement (filled by triggers, migrations/0004_hub.sql): on a hub
 the statements devices sent, on a device its own. Everything the dashboard shows is built here from
-those facts (the SQL is in store/progress.py), so the dashboard's views only parse filters and render. Plus the CSV export and the SVG chart, both pure functions.
+those facts (the SQL is in store/progress.py), so the dashboard's views only parse filters and
+render. Plus the CSV export and the SVG chart, both pure functions.
 """
 
 from __future__ import annotations
