@@ -365,7 +365,8 @@ def _check_preconditions(row: sqlite3.Row | None, kind: str, writing: bool) -> N
 def _documents(kind: str) -> Response:
     scope = _document_scope(kind)
     doc_id = _doc_param(kind)
-    if request.method == "GET" and doc_id is None:
+    reading = request.method in ("GET", "HEAD")  # HEAD is a GET without its body: it never writes
+    if reading and doc_id is None:
         return jsonify(store.document_ids(kind, scope, _time_param("since")))
     if request.method == "DELETE" and doc_id is None:
         if kind != "state":
@@ -377,7 +378,7 @@ def _documents(kind: str) -> Response:
         raise LRSError(400, f"the {'stateId' if kind == 'state' else 'profileId'} parameter is required")
     with db.transaction() as tx:
         row = store.document(tx, kind, scope, doc_id)
-        if request.method == "GET":
+        if reading:
             if row is None:
                 raise LRSError(404, "no such document")
             _check_preconditions(row, kind, writing=False) if request.headers.get("If-Match") else None
