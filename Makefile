@@ -25,6 +25,7 @@ bench: $(STAMP)
 	$(PY) bench/sync_bench.py
 	$(PY) bench/updates_bench.py
 	$(PY) bench/player_bench.py
+	$(PY) bench/durability_bench.py
 
 play: $(STAMP)
 	$(PY) -m packager build courses exports

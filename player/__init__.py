@@ -40,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     config = dict(config or {})
     data_dir = Path(config.get("DATA_DIR") or os.environ.get("RUCHE_DATA") or app.instance_path)
     data_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(data_dir, 0o700)  # learners' data, PIN hashes and the secret key: this account only
     app.config.update(
         DATA_DIR=str(data_dir),
         DATABASE=str(data_dir / "player.sqlite3"),
@@ -48,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         IMPORT_DIRS=[],
         IMPORT_INTERVAL=10.0,
         MAX_CONTENT_LENGTH=512 * 1024 * 1024,
+        DB_SYNCHRONOUS="FULL",  # an acknowledged write is on disk (db.SYNCHRONOUS); NORMAL only for benches
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="ruche_session",

@@ -8,6 +8,7 @@ The database runs in WAL mode (readers never wait for the writer) with foreign k
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,13 +29,21 @@ def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def connect(path: str | Path) -> sqlite3.Connection:
+# WAL with synchronous=FULL: a COMMIT returns once the WAL is on disk, so what the player acknowledges
+# (a saved answer, a stored statement, a sync batch) survives a power cut. NORMAL may lose the last
+# commits in one; `make bench` measures what FULL costs (bench/durability_bench.py).
+SYNCHRONOUS = ("FULL", "NORMAL")
+
+
+def connect(path: str | Path, synchronous: str = "FULL") -> sqlite3.Connection:
     """Open the database with the player's settings (autocommit; writes use transaction())."""
+    if synchronous not in SYNCHRONOUS:
+        raise ValueError(f"synchronous must be one of {SYNCHRONOUS}")
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=15, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute("PRAGMA busy_timeout=15000")
     conn.create_function("agent_key", 1, sql_agent_key, deterministic=True)
     return conn
@@ -81,7 +90,7 @@ def migrate(conn: sqlite3.Connection) -> int:
 def get_db() -> sqlite3.Connection:
     """The connection of the current app context (opened on first use, closed at teardown)."""
     if "db" not in g:
-        g.db = connect(current_app.config["DATABASE"])
+        g.db = connect(current_app.config["DATABASE"], current_app.config["DB_SYNCHRONOUS"])
     return g.db
 
 
@@ -121,10 +130,19 @@ def set_setting(key: str, value: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    Path(app.config["DATABASE"]).parent.mkdir(parents=True, exist_ok=True)
-    conn = connect(app.config["DATABASE"])
+    path = Path(app.config["DATABASE"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = connect(path, app.config["DB_SYNCHRONOUS"])
     try:
         migrate(conn)
     finally:
         conn.close()
+    private(path)
     app.teardown_appcontext(close_db)
+
+
+def private(path: Path) -> None:
+    """The database and its WAL files readable by this account only (PIN and secret hashes)."""
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists():
+            os.chmod(file, 0o600)
