@@ -27,8 +27,17 @@ def insert(conn: sqlite3.Connection, name: str, pin_hash: str | None, uuid: str,
     return int(cur.lastrowid)
 
 
-def set_failed_pins(conn: sqlite3.Connection, learner_id: int, failures: int) -> None:
-    conn.execute("UPDATE learner SET failed_pins = ? WHERE id = ?", (failures, learner_id))
+def reserve_pin_try(conn: sqlite3.Connection, learner_id: int, limit: int) -> bool:
+    """Count one PIN try before it is checked, in one statement: False once `limit` are spent, so
+    concurrent guesses can never be evaluated more than `limit` times."""
+    cursor = conn.execute(
+        "UPDATE learner SET failed_pins = failed_pins + 1 WHERE id = ? AND failed_pins < ?", (learner_id, limit)
+    )
+    return cursor.rowcount == 1
+
+
+def clear_failed_pins(conn: sqlite3.Connection, learner_id: int) -> None:
+    conn.execute("UPDATE learner SET failed_pins = 0 WHERE id = ?", (learner_id,))
 
 
 def reset_pin(conn: sqlite3.Connection, learner_id: int) -> None:

@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -112,17 +113,23 @@ def check_pin(learner: dict[str, Any], pin: str) -> bool:
     """True when the learner has no PIN or this one is right; counts failures."""
     if not learner["pin_hash"]:
         return True
-    if learner["failed_pins"] >= MAX_PIN_FAILURES:
-        return False
+    with db.transaction() as conn:  # the try is spent before the PIN is checked
+        if not store.reserve_pin_try(conn, learner["id"], MAX_PIN_FAILURES):
+            return False
     ok = check_password_hash(learner["pin_hash"], pin or "")
-    with db.transaction() as conn:
-        store.set_failed_pins(conn, learner["id"], 0 if ok else learner["failed_pins"] + 1)
+    if ok:
+        with db.transaction() as conn:
+            store.clear_failed_pins(conn, learner["id"])
     return ok
 
 
 def safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    """`target` when it is a path of this site, else the home page (never another site: browsers drop
+    tabs and line breaks from URLs, so `/<tab>/evil.example/` would be `//evil.example/`)."""
+    if target and target.isprintable() and not any(c.isspace() or c == "\\" for c in target):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
     return url_for("views.home")
 
 
@@ -215,30 +222,35 @@ def _login_failures() -> dict[str, list[float]]:
     return current_app.extensions.setdefault("ruche_login_failures", {})
 
 
-def login_wait() -> float:
-    """Seconds before this address may try a password again; 0 when it may now."""
+def reserve_login_try() -> float:
+    """Count this password try before it is checked, under one lock, so that concurrent guesses can
+    never be evaluated more than LOGIN_MAX_FAILURES times a window. 0 when the try may go on, else
+    the seconds to wait (the try is then not counted)."""
     window, limit = float(current_app.config["LOGIN_WINDOW"]), int(current_app.config["LOGIN_MAX_FAILURES"])
     now, address = time.monotonic(), request.remote_addr or ""
     with _LOGIN_LOCK:
         failures = _login_failures()
         recent = [t for t in failures.get(address, []) if now - t < window]
-        if recent:
+        if len(recent) >= limit:
             failures[address] = recent
-        else:
-            failures.pop(address, None)
-        return window - (now - recent[0]) if len(recent) >= limit else 0.0
+            return window - (now - recent[0])
+        failures[address] = [*recent, now]
+        return 0.0
 
 
-def _note_login_failure() -> None:
+def _release_login_try() -> None:
+    """The password was right: its try does not count against the address."""
     with _LOGIN_LOCK:
-        _login_failures().setdefault(request.remote_addr or "", []).append(time.monotonic())
+        tries = _login_failures().get(request.remote_addr or "", [])
+        if tries:
+            tries.pop()
 
 
 @bp.route("/admin/login", methods=["GET", "POST"])
 def login():
     first_run = not trainer_exists()
     if request.method == "POST":
-        wait = login_wait()
+        wait = reserve_login_try()
         if wait:  # a password guesser gets a few tries per window, even the right password waits
             minutes = max(1, round(wait / 60))
             flash(_("Trop d'essais de mot de passe : réessayez dans {n} min.", n=minutes), "error")
@@ -255,9 +267,9 @@ def login():
                 flash(str(exc), "error")
                 return redirect(url_for("auth.login"))
         elif not check_password_hash(store.trainer_password_hash() or "", password):
-            _note_login_failure()
             flash(_("Mot de passe incorrect."), "error")
             return render_template("login.html", first_run=False, next=request.form.get("next", "")), 403
+        _release_login_try()
         learner_id = session.get("learner_id")
         session.clear()
         if learner_id is not None:
