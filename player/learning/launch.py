@@ -8,7 +8,6 @@ xAPI and cmi5: the page opens the attempt and launches the content against the l
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +100,7 @@ def play(launch_id: int):
         launch=launch,
         siblings=siblings,
         nav=nav,
-        config=json.dumps(config).replace("</", "<\\/"),
+        config=config,
         src=src,
     )
 
@@ -144,7 +143,7 @@ def commit(attempt_id: int):
 def content(package_id: int, rev: str, path: str):
     package = get_package(package_id)
     folder = Path(current_app.config["LIBRARY_DIR"]) / package["folder"]
-    joined = safe_join(str(folder), path)
+    joined = safe_join(str(folder), path) if "\x00" not in path else None  # a NUL: no such file anywhere
     if joined is None:
         abort(404)
     target = Path(joined)
