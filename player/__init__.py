@@ -68,6 +68,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         HUB_UPSTREAM_SECRET=None,
         LOGIN_MAX_FAILURES=5,  # wrong trainer passwords per client address …
         LOGIN_WINDOW=900.0,  # … within this many seconds, then 429 until the window passes
+        TRAINER_IDLE=1200.0,  # seconds without a trainer page before the trainer's session ends
     )
     app.config.update(config)
     if not app.config.get("SECRET_KEY"):

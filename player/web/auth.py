@@ -150,11 +150,9 @@ def new_learner():
 
 
 def _switch_to(learner_id: int) -> None:
-    """A new session for the chosen learner (no fixation); a trainer stays signed in."""
-    trainer = session.get("trainer")
+    """A new session for the chosen learner (no fixation). Choosing a learner ends the trainer's
+    session: the laptop is shared, and the trainer's rights must not pass to whoever sits down next."""
     session.clear()
-    if trainer:
-        session["trainer"] = trainer
     session["learner_id"] = learner_id
 
 
@@ -175,7 +173,7 @@ def choose(learner_id: int):
 
 @bp.post("/learners/leave")
 def leave():
-    session.pop("learner_id", None)
+    session.clear()  # "Changer de personne" ends the trainer's session too
     return redirect(url_for("views.home"))
 
 
@@ -193,8 +191,21 @@ def set_trainer_password(password: str) -> None:
     store.set_trainer_password_hash(generate_password_hash(password))
 
 
+def _trainer_epoch() -> str:
+    """Trainer sessions carry this value; logging out changes it, so a copied cookie stops working."""
+    return db.get_setting("trainer_epoch") or "0"
+
+
 def is_trainer() -> bool:
-    return bool(session.get("trainer"))
+    """A trainer session of the current epoch, active within TRAINER_IDLE seconds (then it ends)."""
+    if not session.get("trainer") or session["trainer"] != _trainer_epoch():
+        return False
+    now = time.time()
+    if now - float(session.get("trainer_seen", 0)) > float(current_app.config["TRAINER_IDLE"]):
+        session.pop("trainer", None)
+        return False
+    session["trainer_seen"] = now
+    return True
 
 
 def trainer_required(view: Callable) -> Callable:
@@ -274,13 +285,15 @@ def login():
         session.clear()
         if learner_id is not None:
             session["learner_id"] = learner_id
-        session["trainer"] = True
+        session["trainer"] = _trainer_epoch()
+        session["trainer_seen"] = time.time()
         return redirect(safe_next(request.form.get("next") or url_for("views.admin")))
     return render_template("login.html", first_run=first_run, next=request.args.get("next", ""))
 
 
 @bp.post("/admin/logout")
 def logout():
+    db.set_setting("trainer_epoch", secrets.token_hex(8))  # every copy of a trainer cookie ends here
     session.pop("trainer", None)
     return redirect(url_for("views.home"))
 

@@ -89,6 +89,9 @@ def test_trainer_login_protects_admin(client):
     page = client.get("/admin").get_data(as_text=True)
     assert "Importer un paquet" in page
     new_learner(client, "Dora", pin="1111")
+    # a learner sitting down ends the trainer's session (issue 10: the laptop is shared)
+    assert client.get("/admin").status_code == 302
+    as_trainer(client)
     assert "Dora" in client.get("/admin").get_data(as_text=True)
 
 
