@@ -2,6 +2,10 @@
 """English catalogue: French interface text (the msgid) → English. Checked by test_player_launch_search_ui."""
 
 EN: dict[str, str] = {
+    "Code d'installation": "Setup code",
+    "Code d'installation incorrect : il est affiché dans la console du lecteur.": "Wrong setup code: the player's console shows it.",
+    "Le premier mot de passe se choisit sur l'appareil lui-même.": "The first password is chosen on the device itself.",
+    "Le code d'installation est affiché dans la console du lecteur au démarrage (ou : python -m player trainer-password).": "The player's console shows the setup code when it starts (or: python -m player trainer-password).",
     "Accès refusé": "Access denied",
     "Action": "Action",
     "Aller au contenu": "Skip to content",
@@ -44,7 +48,6 @@ EN: dict[str, str] = {
     "Le lecteur ne répond pas : votre progression est gardée dans le navigateur et sera envoyée.": "The player does not answer: your progress is kept in the browser and will be sent.",
     "Le mot de passe doit compter au moins 8 caractères.": "The password must have at least 8 characters.",
     "Le nom doit compter entre 1 et {n} caractères.": "The name must have 1 to {n} characters.",
-    "Le premier mot de passe se choisit sur l'appareil lui-même.": "The first password is chosen on the device itself.",
     "Les leçons SCORM ont besoin de JavaScript pour enregistrer votre progression.": "SCORM lessons need JavaScript to record your progress.",
     "Leçon précédente": "Previous lesson",
     "Leçon suivante": "Next lesson",

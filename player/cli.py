@@ -47,6 +47,15 @@ def serve(args: argparse.Namespace) -> int:
                 for name, message, ok in library.scan_folder(folder):
                     print(f"{'imported' if ok else 'REFUSED'} {name}: {message}", flush=True)
         library.watch(app, stop)
+    with app.app_context():
+        from player.web import auth
+
+        if not auth.trainer_exists():
+            print(
+                f"no trainer password yet: setup code {auth.new_setup_code()} "
+                "(type it on /admin/login with the password you choose, or run `trainer-password`)",
+                flush=True,
+            )
     server = make_server(args.host, args.port, app, threaded=True)
     print(f"Ruche player on http://{args.host}:{server.server_port}/ (Ctrl+C to stop)", flush=True)
     try:

@@ -191,6 +191,23 @@ def set_trainer_password(password: str) -> None:
     store.set_trainer_password_hash(generate_password_hash(password))
 
 
+def new_setup_code() -> str:
+    """A one-time code for choosing the first trainer password, which `serve` prints on its console.
+
+    Only someone at the device's console (or its ssh session) can read it; a lesson's script also
+    runs on the device, so "from the device itself" alone proves nothing. Stored hashed, spent once.
+    """
+    code = f"{secrets.randbelow(10**8):08d}"
+    db.set_setting("trainer_setup_code", generate_password_hash(code))
+    return f"{code[:4]}-{code[4:]}"
+
+
+def _setup_code_matches(given: str) -> bool:
+    stored = db.get_setting("trainer_setup_code")
+    digits = "".join(c for c in given if c.isdigit())
+    return bool(stored) and check_password_hash(stored, digits)
+
+
 def _trainer_epoch() -> str:
     """Trainer sessions carry this value; logging out changes it, so a copied cookie stops working."""
     return db.get_setting("trainer_epoch") or "0"
@@ -272,11 +289,15 @@ def login():
         if first_run:
             if not _is_loopback():
                 abort(403, description=_("Le premier mot de passe se choisit sur l'appareil lui-même."))
+            if not _setup_code_matches(request.form.get("code", "")):
+                flash(_("Code d'installation incorrect : il est affiché dans la console du lecteur."), "error")
+                return render_template("login.html", first_run=True, next=""), 403
             try:
                 set_trainer_password(password)
             except ValueError as exc:
                 flash(str(exc), "error")
                 return redirect(url_for("auth.login"))
+            db.set_setting("trainer_setup_code", "")  # spent
         elif not check_password_hash(store.trainer_password_hash() or "", password):
             flash(_("Mot de passe incorrect."), "error")
             return render_template("login.html", first_run=False, next=request.form.get("next", "")), 403

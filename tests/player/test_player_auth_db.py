@@ -108,5 +108,9 @@ def test_trainer_first_run_only_from_the_device(tmp_path):
         environ_base={"REMOTE_ADDR": "192.168.1.20"},
     )
     assert remote.status_code == 403
-    local = client.post("/admin/login", data={"password": "longenough", "csrf_token": token})
+    with app.app_context():  # what `serve` prints on the console (issue 10: not the device alone)
+        from player.web import auth
+
+        code = auth.new_setup_code()
+    local = client.post("/admin/login", data={"password": "longenough", "code": code, "csrf_token": token})
     assert local.status_code == 302 and client.get("/admin").status_code == 200
