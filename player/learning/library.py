@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import stat
+import struct
 import tempfile
 import threading
 import unicodedata
@@ -74,6 +75,7 @@ def check_members(archive: zipfile.ZipFile, limits: Limits) -> list[zipfile.ZipI
         raise PackageError(
             f"refused: the zip has {len(infos)} entries (at most {limits.max_entries})", code="too-many-entries"
         )
+    check_layout(archive, infos)
     seen: dict[str, str] = {}
     dirs: set[str] = set()
     files: list[zipfile.ZipInfo] = []
@@ -132,6 +134,73 @@ def check_members(archive: zipfile.ZipFile, limits: Limits) -> list[zipfile.ZipI
     if clash:
         raise PackageError(f"refused: '{seen[clash[0]]}' is both a file and a folder", code="duplicate")
     return files
+
+
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then name and extra lengths at offsets 26 and 28
+_ZIP64_EXTRA = 0x0001
+
+
+def _zip64(extra: bytes) -> bool:
+    """Whether a local header's extra field holds a Zip64 record (its data descriptor then has 8-byte sizes)."""
+    at = 0
+    while at + 4 <= len(extra):
+        kind, size = struct.unpack_from("<HH", extra, at)
+        if kind == _ZIP64_EXTRA:
+            return True
+        at += 4 + size
+    return False
+
+
+def check_layout(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse entries whose bytes overlap: one compressed stream read by several entries is a zip bomb.
+
+    Each entry spans its local header (30 bytes, its name and extra field, lengths read from that header,
+    as zipfile reads them), its compressed data, and its data descriptor when flag bit 3 says there is one
+    (12 or 16 bytes, 20 or 24 with Zip64 sizes). Sorted by offset, each must end at or before the next
+    one's header, and the last one before the central directory. Reads are bounded: 30 bytes, the extra
+    field (at most 64 KiB) and 4 bytes per entry, and the entry count is checked before.
+    """
+    fp = archive.fp
+    if fp is None:
+        return
+    where = fp.tell()
+    try:
+        size = fp.seek(0, os.SEEK_END)
+        directory = getattr(archive, "start_dir", None)
+        boundary = size if directory is None else min(directory, size)
+        ordered = sorted(infos, key=lambda info: info.header_offset)
+        for info, after in zip(ordered, [*ordered[1:], None], strict=True):
+            if after is not None and after.header_offset == info.header_offset:
+                raise PackageError(
+                    f"refused: the entries '{info.filename}' and '{after.filename}' are the same bytes of the "
+                    "zip (one compressed stream read twice): this looks like a zip bomb",
+                    code="zip-overlap",
+                )
+            fp.seek(info.header_offset)
+            header = fp.read(_LOCAL_HEADER.size)
+            if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+                raise PackageError(
+                    f"refused: the entry '{info.filename}' has no local header where the zip's directory says",
+                    code="zip-unreadable",
+                )
+            _signature, name_length, extra_length = _LOCAL_HEADER.unpack(header)
+            fp.seek(name_length, os.SEEK_CUR)
+            extra = fp.read(extra_length)
+            end = info.header_offset + _LOCAL_HEADER.size + name_length + extra_length + info.compress_size
+            if info.flag_bits & 0x08:
+                fp.seek(end)
+                signed = fp.read(4) == b"PK\x07\x08" and struct.pack("<L", info.CRC) != b"PK\x07\x08"
+                end += (4 if signed else 0) + (20 if _zip64(extra) else 12)
+            limit = after.header_offset if after is not None else boundary
+            if end > limit:
+                into = f"'{after.filename}'" if after is not None else "the zip's directory"
+                raise PackageError(
+                    f"refused: the entry '{info.filename}' overlaps {into} (one compressed stream read by "
+                    "several entries): this looks like a zip bomb",
+                    code="zip-overlap",
+                )
+    finally:
+        fp.seek(where)
 
 
 def inspect(path: Path) -> tuple[Package, list[zipfile.ZipInfo]]:
