@@ -40,13 +40,16 @@ from player.web.auth import trainer_required
 bp = Blueprint("library", __name__)
 
 
+MiB = 1024 * 1024
+
+
 @dataclass(frozen=True)
 class Limits:
     max_entries: int = 10_000
-    max_total_bytes: int = 1024 * 1024 * 1024  # uncompressed, whole package
-    max_file_bytes: int = 512 * 1024 * 1024  # uncompressed, one member
-    max_ratio: float = 200.0  # uncompressed / compressed, for members > ratio_floor
-    ratio_floor: int = 1024 * 1024
+    max_total_bytes: int = 256 * MiB  # uncompressed, whole package (the largest real one is 4.3 MB)
+    max_file_bytes: int = 512 * MiB  # uncompressed, one member
+    max_ratio: float = 200.0  # uncompressed / compressed, for members and for the whole package > ratio_floor
+    ratio_floor: int = MiB
 
 
 @dataclass
@@ -79,7 +82,7 @@ def check_members(archive: zipfile.ZipFile, limits: Limits) -> list[zipfile.ZipI
     seen: dict[str, str] = {}
     dirs: set[str] = set()
     files: list[zipfile.ZipInfo] = []
-    total = 0
+    total = packed = 0
     for info in infos:
         name = info.filename
         reason = unsafe_member(name)
@@ -130,6 +133,14 @@ def check_members(archive: zipfile.ZipFile, limits: Limits) -> list[zipfile.ZipI
                 code="zip-bomb",
             )
         files.append(info)
+        packed += info.compress_size
+    ratio = total / max(packed, 1)
+    if total > limits.ratio_floor and ratio > limits.max_ratio:
+        raise PackageError(
+            f"refused: the package is compressed {ratio:.0f} times as a whole (at most {limits.max_ratio:.0f}): "
+            "this looks like a zip bomb",
+            code="zip-bomb",
+        )
     clash = sorted(k for k in seen if k in dirs and not seen[k].endswith("/"))
     if clash:
         raise PackageError(f"refused: '{seen[clash[0]]}' is both a file and a folder", code="duplicate")

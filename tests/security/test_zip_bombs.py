@@ -124,6 +124,18 @@ def refused(app, path: Path) -> PackageError:
     return caught.value
 
 
+def test_a_thousand_small_compressible_entries_are_refused(app, tmp_path):
+    # 1,002 entries of 1 MiB of zeros: each one stays at the per-file ratio floor, 1 GiB in all from 1 MB
+    bomb = write(tmp_path / "bomb.zip", {f"sco/f{i:04}.bin": bytes(MiB) for i in range(1002)})
+    assert bomb.stat().st_size < 2 * MiB
+    error = refused(app, bomb)
+    assert error.code == "zip-bomb", error.message
+    # with a total size limit high enough, the whole-package compression ratio still catches it
+    app.config["IMPORT_LIMITS"] = library.Limits(max_total_bytes=4096 * MiB)
+    error = refused(app, bomb)
+    assert error.code == "zip-bomb" and "compressed" in error.message, error.message
+
+
 @pytest.mark.parametrize("build", [same_header_zip, nested_zip], ids=["same-header", "nested"])
 def test_overlapping_entries_are_refused(app, tmp_path, build):
     path = build(tmp_path / "overlap.zip")
@@ -133,6 +145,21 @@ def test_overlapping_entries_are_refused(app, tmp_path, build):
     error = refused(app, path)
     assert error.code == "zip-overlap", error.message
     assert "overlap" in error.message or "same" in error.message, error.message
+
+
+def test_too_many_entries_are_refused(app, tmp_path):
+    path = write(tmp_path / "many.zip", {f"sco/f{i:05}.txt": b"x" for i in range(10_001)})
+    error = refused(app, path)
+    assert error.code == "too-many-entries" and "10003 entries (at most 10000)" in error.message, error.message
+
+
+def test_a_package_over_the_total_size_limit_is_refused(app, tmp_path):
+    # 260 MiB that compresses about 40 times (a random byte every 100): under every ratio, over the total
+    block = bytearray(MiB)
+    block[::100] = os.urandom(len(block[::100]))
+    path = write(tmp_path / "big.zip", {f"sco/v{i:03}.bin": bytes(block) for i in range(260)}, level=1)
+    error = refused(app, path)
+    assert error.code == "zip-bomb" and f"more than {256 * MiB} bytes" in error.message, error.message
 
 
 class _Unseekable(io.RawIOBase):
