@@ -50,6 +50,7 @@ class Limits:
     max_file_bytes: int = 512 * MiB  # uncompressed, one member
     max_ratio: float = 200.0  # uncompressed / compressed, for members and for the whole package > ratio_floor
     ratio_floor: int = MiB
+    disk_margin_bytes: int = 64 * MiB  # free space the library folder keeps after an import
 
 
 @dataclass
@@ -214,6 +215,22 @@ def check_layout(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None
         fp.seek(where)
 
 
+def check_room(library: Path, files: list[zipfile.ZipInfo], limits: Limits) -> None:
+    """Refuse a package that would not fit in the library folder with `disk_margin_bytes` to spare."""
+    need = sum(info.file_size for info in files)
+    free = shutil.disk_usage(library).free
+    if need + limits.disk_margin_bytes > free:
+        raise PackageError(
+            f"refused: the package would unpack to {_mb(need)} and {_mb(limits.disk_margin_bytes)} must stay "
+            f"free, but the library folder has only {_mb(free)} free",
+            code="disk-full",
+        )
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1_000_000:,.1f} MB"
+
+
 def inspect(path: Path) -> tuple[Package, list[zipfile.ZipInfo]]:
     """Verify a zip completely without writing anything; raise PackageError when refused."""
     try:
@@ -275,6 +292,7 @@ def import_zip(path: Path | str, source: str | None = None) -> ImportResult:
         return ImportResult(old["id"], package.identifier, old["title"], "unchanged")
     library = Path(current_app.config["LIBRARY_DIR"])
     library.mkdir(parents=True, exist_ok=True)
+    check_room(library, files, _limits())
     tmp = _unpack(path, files, library)
     folder = f"{_slug(package.identifier)}-{digest[:12]}"
     target = library / folder

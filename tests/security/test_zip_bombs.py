@@ -16,7 +16,7 @@ from collections import namedtuple
 from pathlib import Path
 
 import pytest
-from playerkit import SCORM12_MANIFEST, sco_page
+from playerkit import SCORM12_MANIFEST, as_trainer, csrf, sco_page, scorm12_zip
 
 from packager.packages import PackageError
 from player import db
@@ -160,6 +160,35 @@ def test_a_package_over_the_total_size_limit_is_refused(app, tmp_path):
     path = write(tmp_path / "big.zip", {f"sco/v{i:03}.bin": bytes(block) for i in range(260)}, level=1)
     error = refused(app, path)
     assert error.code == "zip-bomb" and f"more than {256 * MiB} bytes" in error.message, error.message
+
+
+def test_a_package_larger_than_the_free_disk_is_refused(app, tmp_path, monkeypatch):
+    path = scorm12_zip(tmp_path / "douze.zip")
+    usage = library.shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(library.shutil, "disk_usage", lambda _p: usage._replace(free=40_000_000))
+    error = refused(app, path)
+    assert error.code == "disk-full", error.message
+    assert "40.0 MB free" in error.message and "67.1 MB" in error.message, error.message
+    # enough room once the margin is lowered: the same zip imports
+    app.config["IMPORT_LIMITS"] = library.Limits(disk_margin_bytes=MiB)
+    with app.app_context():
+        assert library.import_zip(path).status == "installed"
+
+
+def test_a_hostile_upload_is_refused_without_a_server_error_or_leftovers(app, client, tmp_path):
+    as_trainer(client)
+    path = nested_zip(tmp_path / "overlap.zip")
+    with path.open("rb") as handle:
+        response = client.post(
+            "/admin/import",
+            data={"package": (handle, "cours.zip"), "csrf_token": csrf(client)},
+            content_type="multipart/form-data",
+        )
+    assert response.status_code < 500
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin")
+    page = client.get("/admin").get_data(as_text=True)
+    assert "Paquet refusé" in page and "overlap" in page
+    assert library_files(app) == []
 
 
 class _Unseekable(io.RawIOBase):
