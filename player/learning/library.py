@@ -2,7 +2,8 @@
 
 Everything is checked before anything is written: member names (traversal, absolute paths,
 backslashes, duplicates), member types (symlinks, devices), zip-bomb limits (entry count,
-total size, compression ratio), encryption, and the manifest itself through
+overlapping entries, total size, compression ratio per member and for the whole package, free
+disk), encryption, and the manifest itself through
 `packager.packages.read_package` (hardened XML parsing, launch hrefs inside the package and
 present). Only then is the zip unpacked into a temporary folder inside the library, renamed
 into place in one step, and recorded in the database. A package is known by its manifest
