@@ -2,7 +2,8 @@
 
 Everything is checked before anything is written: member names (traversal, absolute paths,
 backslashes, duplicates), member types (symlinks, devices), zip-bomb limits (entry count,
-total size, compression ratio), encryption, and the manifest itself through
+overlapping entries, total size, compression ratio per member and for the whole package, free
+disk), encryption, and the manifest itself through
 `packager.packages.read_package` (hardened XML parsing, launch hrefs inside the package and
 present). Only then is the zip unpacked into a temporary folder inside the library, renamed
 into place in one step, and recorded in the database. A package is known by its manifest
@@ -17,6 +18,7 @@ import os
 import re
 import shutil
 import stat
+import struct
 import tempfile
 import threading
 import unicodedata
@@ -39,13 +41,17 @@ from player.web.auth import trainer_required
 bp = Blueprint("library", __name__)
 
 
+MiB = 1024 * 1024
+
+
 @dataclass(frozen=True)
 class Limits:
     max_entries: int = 10_000
-    max_total_bytes: int = 1024 * 1024 * 1024  # uncompressed, whole package
-    max_file_bytes: int = 512 * 1024 * 1024  # uncompressed, one member
-    max_ratio: float = 200.0  # uncompressed / compressed, for members > ratio_floor
-    ratio_floor: int = 1024 * 1024
+    max_total_bytes: int = 256 * MiB  # uncompressed, whole package (the largest real one is 4.3 MB)
+    max_file_bytes: int = 512 * MiB  # uncompressed, one member
+    max_ratio: float = 200.0  # uncompressed / compressed, for members and for the whole package > ratio_floor
+    ratio_floor: int = MiB
+    disk_margin_bytes: int = 64 * MiB  # free space the library folder keeps after an import
 
 
 @dataclass
@@ -74,10 +80,11 @@ def check_members(archive: zipfile.ZipFile, limits: Limits) -> list[zipfile.ZipI
         raise PackageError(
             f"refused: the zip has {len(infos)} entries (at most {limits.max_entries})", code="too-many-entries"
         )
+    check_layout(archive, infos)
     seen: dict[str, str] = {}
     dirs: set[str] = set()
     files: list[zipfile.ZipInfo] = []
-    total = 0
+    total = packed = 0
     for info in infos:
         name = info.filename
         reason = unsafe_member(name)
@@ -128,10 +135,101 @@ def check_members(archive: zipfile.ZipFile, limits: Limits) -> list[zipfile.ZipI
                 code="zip-bomb",
             )
         files.append(info)
+        packed += info.compress_size
+    ratio = total / max(packed, 1)
+    if total > limits.ratio_floor and ratio > limits.max_ratio:
+        raise PackageError(
+            f"refused: the package is compressed {ratio:.0f} times as a whole (at most {limits.max_ratio:.0f}): "
+            "this looks like a zip bomb",
+            code="zip-bomb",
+        )
     clash = sorted(k for k in seen if k in dirs and not seen[k].endswith("/"))
     if clash:
         raise PackageError(f"refused: '{seen[clash[0]]}' is both a file and a folder", code="duplicate")
     return files
+
+
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then name and extra lengths at offsets 26 and 28
+_ZIP64_EXTRA = 0x0001
+
+
+def _zip64(extra: bytes) -> bool:
+    """Whether a local header's extra field holds a Zip64 record (its data descriptor then has 8-byte sizes)."""
+    at = 0
+    while at + 4 <= len(extra):
+        kind, size = struct.unpack_from("<HH", extra, at)
+        if kind == _ZIP64_EXTRA:
+            return True
+        at += 4 + size
+    return False
+
+
+def check_layout(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse entries whose bytes overlap: one compressed stream read by several entries is a zip bomb.
+
+    Each entry spans its local header (30 bytes, its name and extra field, lengths read from that header,
+    as zipfile reads them), its compressed data, and its data descriptor when flag bit 3 says there is one
+    (12 or 16 bytes, 20 or 24 with Zip64 sizes). Sorted by offset, each must end at or before the next
+    one's header, and the last one before the central directory. Reads are bounded: 30 bytes, the extra
+    field (at most 64 KiB) and 4 bytes per entry, and the entry count is checked before.
+    """
+    fp = archive.fp
+    if fp is None:
+        return
+    where = fp.tell()
+    try:
+        size = fp.seek(0, os.SEEK_END)
+        directory = getattr(archive, "start_dir", None)
+        boundary = size if directory is None else min(directory, size)
+        ordered = sorted(infos, key=lambda info: info.header_offset)
+        for info, after in zip(ordered, [*ordered[1:], None], strict=True):
+            if after is not None and after.header_offset == info.header_offset:
+                raise PackageError(
+                    f"refused: the entries '{info.filename}' and '{after.filename}' are the same bytes of the "
+                    "zip (one compressed stream read twice): this looks like a zip bomb",
+                    code="zip-overlap",
+                )
+            fp.seek(info.header_offset)
+            header = fp.read(_LOCAL_HEADER.size)
+            if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+                raise PackageError(
+                    f"refused: the entry '{info.filename}' has no local header where the zip's directory says",
+                    code="zip-unreadable",
+                )
+            _signature, name_length, extra_length = _LOCAL_HEADER.unpack(header)
+            fp.seek(name_length, os.SEEK_CUR)
+            extra = fp.read(extra_length)
+            end = info.header_offset + _LOCAL_HEADER.size + name_length + extra_length + info.compress_size
+            if info.flag_bits & 0x08:
+                fp.seek(end)
+                signed = fp.read(4) == b"PK\x07\x08" and struct.pack("<L", info.CRC) != b"PK\x07\x08"
+                end += (4 if signed else 0) + (20 if _zip64(extra) else 12)
+            limit = after.header_offset if after is not None else boundary
+            if end > limit:
+                into = f"'{after.filename}'" if after is not None else "the zip's directory"
+                raise PackageError(
+                    f"refused: the entry '{info.filename}' overlaps {into} (one compressed stream read by "
+                    "several entries): this looks like a zip bomb",
+                    code="zip-overlap",
+                )
+    finally:
+        fp.seek(where)
+
+
+def check_room(library: Path, files: list[zipfile.ZipInfo], limits: Limits) -> None:
+    """Refuse a package that would not fit in the library folder with `disk_margin_bytes` to spare."""
+    need = sum(info.file_size for info in files)
+    free = shutil.disk_usage(library).free
+    if need + limits.disk_margin_bytes > free:
+        raise PackageError(
+            f"refused: the package would unpack to {_mb(need)} and {_mb(limits.disk_margin_bytes)} must stay "
+            f"free, but the library folder has only {_mb(free)} free",
+            code="disk-full",
+        )
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1_000_000:,.1f} MB"
 
 
 def inspect(path: Path) -> tuple[Package, list[zipfile.ZipInfo]]:
@@ -195,6 +293,7 @@ def import_zip(path: Path | str, source: str | None = None) -> ImportResult:
         return ImportResult(old["id"], package.identifier, old["title"], "unchanged")
     library = Path(current_app.config["LIBRARY_DIR"])
     library.mkdir(parents=True, exist_ok=True)
+    check_room(library, files, _limits())
     tmp = _unpack(path, files, library)
     folder = f"{_slug(package.identifier)}-{digest[:12]}"
     target = library / folder
