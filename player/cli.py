@@ -29,8 +29,7 @@ def _app(args: argparse.Namespace):  # noqa: ANN202
 
 
 def serve(args: argparse.Namespace) -> int:
-    from werkzeug.serving import make_server
-
+    from player import server as wsgi
     from player.fleet import pull, sync, sync_loop
     from player.learning import library
 
@@ -56,15 +55,15 @@ def serve(args: argparse.Namespace) -> int:
                 "(type it on /admin/login with the password you choose, or run `trainer-password`)",
                 flush=True,
             )
-    server = make_server(args.host, args.port, app, threaded=True)
-    print(f"Ruche player on http://{args.host}:{server.server_port}/ (Ctrl+C to stop)", flush=True)
+    server = wsgi.create(app, args.host, args.port)
+    print(f"Ruche player on http://{args.host}:{server.effective_port}/ (Ctrl+C to stop)", flush=True)
     try:
-        server.serve_forever()
+        server.run()
     except KeyboardInterrupt:
         pass
     finally:
         stop.set()
-        server.server_close()
+        server.close()
     return 0
 
 
