@@ -60,6 +60,11 @@ def course(package_id: int):
     return render_template("course.html", package=package, launches=items, status=status)
 
 
+def _lesson_src(package: dict, launch: dict, anchor: str) -> str:
+    """The lesson's file, opened at a section (`?at=`, from search) unless its href has a fragment."""
+    return content_url(package, launch["href"]) + (f"#{anchor}" if anchor and "#" not in launch["href"] else "")
+
+
 @bp.get("/play/<int:launch_id>")
 @learner_required
 def play(launch_id: int):
@@ -72,7 +77,7 @@ def play(launch_id: int):
         "exit": url_for("learn.course", package_id=package["id"]),
     }
     anchor = request.args.get("at", "")
-    src = content_url(package, launch["href"]) + (f"#{anchor}" if anchor and "#" not in launch["href"] else "")
+    src = _lesson_src(package, launch, anchor)
     config: dict[str, Any] = {
         "nav": nav,
         "csrf": csrf_token(),
@@ -81,19 +86,16 @@ def play(launch_id: int):
             "lost": _("Cette leçon a été ouverte ailleurs : rechargez la page."),
         },
     }
-    if package["standard"] in ("scorm12", "scorm2004"):
-        config.update(
-            {
-                "standard": package["standard"],
-                "src": src,
-                "learner": current_learner()["id"],
-                "open": url_for("learn.open_session", launch_id=launch_id),
-            }
-        )
-    else:
-        attempt = tracking.open_attempt(current_learner(), package, launch)
-        src = cmi5.launch_url(package, launch, attempt, current_learner(), src)
-        config.update({"standard": package["standard"], "src": src})
+    # Opening an attempt writes (an attempt, a `launched` statement): always a POST from the page's
+    # own script, never a side effect of this GET (a link on another site must not start one).
+    config.update(
+        {
+            "standard": package["standard"],
+            "src": src,
+            "learner": current_learner()["id"],
+            "open": url_for("learn.open_session", launch_id=launch_id, at=anchor or None),
+        }
+    )
     return render_template(
         "play.html",
         package=package,
@@ -109,10 +111,11 @@ def play(launch_id: int):
 @learner_required
 def open_session(launch_id: int):
     package, launch = get_launch(launch_id)
-    if package["standard"] not in ("scorm12", "scorm2004"):
-        abort(400)
     learner = current_learner()
     attempt = tracking.open_attempt(learner, package, launch)
+    if package["standard"] not in ("scorm12", "scorm2004"):  # xAPI, cmi5: the content's launch URL
+        src = _lesson_src(package, launch, request.args.get("at", ""))
+        return jsonify(attempt=attempt["id"], src=cmi5.launch_url(package, launch, attempt, learner, src))
     return jsonify(
         attempt=attempt["id"],
         session=attempt["session_id"],

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import json
 import re
-from html import unescape
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playerkit import import_file, write_zip
+from playerkit import csrf, import_file, write_zip
 
 from packager.standards import cmi5
 from player import db
@@ -51,8 +50,8 @@ class AU:
     """One launch of an AU, seen from the AU: fetch the token, read LMS.LaunchData, send statements."""
 
     def __init__(self, client, launch_id: int) -> None:
-        page = client.get(f"/play/{launch_id}").get_data(as_text=True)
-        src = unescape(re.search(r'<iframe id="sco"[^>]*src="([^"]+)"', page).group(1))
+        opened = client.post(f"/api/launches/{launch_id}/open", headers={"X-CSRF-Token": csrf(client)})
+        src = opened.get_json()["src"]
         self.client = client
         self.params = {k: v[0] for k, v in parse_qs(urlsplit(src).query).items()}
         token = client.post(urlsplit(self.params["fetch"]).path).get_json()["auth-token"]

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import json
 import re
-from html import unescape
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playerkit import import_file, scorm2004_zip
+from playerkit import csrf, import_file, scorm2004_zip
 
 from player import db, i18n
 from player.learning import search
 
 
-def _iframe_src(page: str) -> str:
-    return unescape(re.search(r'<iframe id="sco"[^>]*src="([^"]+)"', page).group(1))
+def _launch_src(client, launch: int) -> str:
+    """The content's launch URL, as the lesson page's script gets it (a POST: opening writes)."""
+    opened = client.post(f"/api/launches/{launch}/open", headers={"X-CSRF-Token": csrf(client)})
+    assert opened.status_code == 200, opened.get_data(as_text=True)
+    return opened.get_json()["src"]
 
 
 def _package(app, exports, fmt, slug="guide-auteur"):
@@ -31,7 +33,7 @@ def _package(app, exports, fmt, slug="guide-auteur"):
 
 def test_cmi5_launch_fetch_once_and_launch_data(app, learner, exports):
     launch = _package(app, exports, "cmi5")
-    src = _iframe_src(learner.get(f"/play/{launch}").get_data(as_text=True))
+    src = _launch_src(learner, launch)
     params = {k: v[0] for k, v in parse_qs(urlsplit(src).query).items()}
     assert set(params) == {"endpoint", "fetch", "actor", "registration", "activityId"}
     fetch_path = urlsplit(params["fetch"]).path
@@ -82,7 +84,7 @@ def test_cmi5_launch_fetch_once_and_launch_data(app, learner, exports):
 
 def test_xapi_launch_gets_credentials(app, learner, exports):
     launch = _package(app, exports, "xapi")
-    src = _iframe_src(learner.get(f"/play/{launch}").get_data(as_text=True))
+    src = _launch_src(learner, launch)
     params = {k: v[0] for k, v in parse_qs(urlsplit(src).query).items()}
     assert params["endpoint"].endswith("/xapi/") and params["auth"].startswith("Basic ")
     headers = {"Authorization": params["auth"], "X-Experience-API-Version": "1.0.3"}
