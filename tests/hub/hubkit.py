@@ -50,7 +50,7 @@ def register(client: Any, name: str) -> str:
 
 def device_with_progress(data: Path, learner: str = "Alice", score: str = "90", answer: str = "correct") -> Flask:
     """A learner device where `learner` played a SCORM 1.2 lesson: its outbox holds real statements."""
-    app = create_app({"DATA_DIR": str(data), "TESTING": True})
+    app = create_app({"DATA_DIR": str(data), "TESTING": True, "TRAINER_PASSWORD": TRAINER})
     import_file(app, scorm12_zip(data / "douze.zip"))
     client = app.test_client()
     new_learner(client, learner)
