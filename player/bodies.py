@@ -7,11 +7,13 @@ limit while it is read. `parse_json` is the one way a body (or a JSON parameter)
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from typing import Any
 
 from flask import Flask, current_app, request, session
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from packager.standards.scorm import MAX_CMI_BYTES
 
@@ -58,12 +60,35 @@ def too_large_message() -> str:
     return _("La requête est trop grosse : au plus {size} ici.", size=size)
 
 
+class Bounded(io.RawIOBase):
+    """A server-terminated input (a chunked body) that answers 413 once it holds more than `limit`
+    bytes. Werkzeug's own limit on such a stream stops quietly at `max_content_length`: the body
+    would be cut there, and a cut document or form taken for a whole one."""
+
+    def __init__(self, stream: Any, limit: int) -> None:
+        self.stream, self.limit, self.taken = stream, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        room = self.limit - self.taken
+        data = self.stream.read(min(len(buffer), room)) if room > 0 else b""
+        buffer[: len(data)] = data
+        self.taken += len(data)
+        if self.taken >= self.limit and self.stream.read(1):  # one byte past the limit: too large
+            raise RequestEntityTooLarge()
+        return len(data)
+
+
 def init_app(app: Flask) -> None:
     """Register the limit first: before the CSRF check or any view reads a byte of the body."""
 
     @app.before_request
     def limit_body() -> None:
-        request.max_content_length = body_limit()
+        limit = request.max_content_length = body_limit()  # a declared length past it: 413 at once
+        if "wsgi.input_terminated" in request.environ:  # no declared length: counted while read
+            request.environ["wsgi.input"] = Bounded(request.environ["wsgi.input"], limit)
 
 
 def parse_json(data: bytes | str, what: str = "the body") -> Any:

@@ -55,6 +55,7 @@ class GunzipRequests:
         environ["wsgi.input"] = io.BytesIO(data)
         environ["CONTENT_LENGTH"] = str(len(data))
         environ.pop("wsgi.input_terminated", None)
+        environ.pop("HTTP_TRANSFER_ENCODING", None)  # else Werkzeug ignores the length and reads nothing
         return self.app(environ, start_response)
 
 
