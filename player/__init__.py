@@ -48,7 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         INDEX_DIR=str(data_dir / "search-index"),
         IMPORT_DIRS=[],
         IMPORT_INTERVAL=10.0,
-        MAX_CONTENT_LENGTH=512 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=512 * 1024 * 1024,  # a package upload by the trainer; other bodies: player.bodies
         DB_SYNCHRONOUS="FULL",  # an acknowledged write is on disk (db.SYNCHRONOUS); NORMAL only for benches
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -75,13 +75,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(data_dir)
     Path(app.config["LIBRARY_DIR"]).mkdir(parents=True, exist_ok=True)
 
-    from player import db, i18n
+    from player import bodies, db, i18n
     from player.fleet.gzip_requests import GunzipRequests
     from player.learning import cmi5, library, search
     from player.learning import launch as learn
     from player.lrs import resources as lrs
     from player.web import assets, auth, views
 
+    bodies.init_app(app)  # first: no code may read a body before its limit is set
     db.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)

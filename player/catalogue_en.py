@@ -46,6 +46,7 @@ EN: dict[str, str] = {
     "Le NIP empêche les autres personnes d'utiliser votre profil.": "A PIN keeps other people out of your profile.",
     "Le formulaire a expiré : rechargez la page et recommencez.": "The form expired: reload the page and try again.",
     "Le lecteur ne répond pas : votre progression est gardée dans le navigateur et sera envoyée.": "The player does not answer: your progress is kept in the browser and will be sent.",
+    "La requête est trop grosse : au plus {size} ici.": "The request is too large: at most {size} here.",
     "Le mot de passe doit compter au moins 8 caractères.": "The password must have at least 8 characters.",
     "Le nom doit compter entre 1 et {n} caractères.": "The name must have 1 to {n} characters.",
     "Les leçons SCORM ont besoin de JavaScript pour enregistrer votre progression.": "SCORM lessons need JavaScript to record your progress.",

@@ -38,7 +38,9 @@ class GunzipRequests:
         stream = environ["wsgi.input"]
         if length > self.max_bytes:
             return _answer(start_response, 413, "the request body is too large")
-        raw = stream.read(length) if length else stream.read(self.max_bytes + 1)
+        raw = _read(stream, length or self.max_bytes + 1)
+        if len(raw) > self.max_bytes:  # a chunked body (no Content-Length) past the limit
+            return _answer(start_response, 413, "the request body is too large")
         inflater = zlib.decompressobj(wbits=31)
         try:
             data = inflater.decompress(raw, self.max_bytes + 1)
@@ -53,7 +55,20 @@ class GunzipRequests:
         environ["wsgi.input"] = io.BytesIO(data)
         environ["CONTENT_LENGTH"] = str(len(data))
         environ.pop("wsgi.input_terminated", None)
+        environ.pop("HTTP_TRANSFER_ENCODING", None)  # else Werkzeug ignores the length and reads nothing
         return self.app(environ, start_response)
+
+
+def _read(stream: Any, most: int) -> bytes:
+    """Up to `most` bytes: a chunked body may come in short reads, and stops at its end."""
+    parts, size = [], 0
+    while size < most:
+        part = stream.read(min(most - size, 1024 * 1024))
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    return b"".join(parts)
 
 
 def _answer(start_response: Callable, code: int, message: str) -> list[bytes]:

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from werkzeug.security import safe_join
 
+from player import bodies
 from player.i18n import _
 from player.learning import cmi5, tracking
 from player.store import attempts
@@ -130,7 +131,10 @@ def commit(attempt_id: int):
     learner = current_learner()
     if learner is None:
         return jsonify(error="no learner chosen"), 401
-    payload = request.get_json(silent=True)
+    try:
+        payload = bodies.parse_json(request.get_data())
+    except bodies.BadJSON as exc:
+        return jsonify(error=f"a JSON object is expected: {exc}"), 400
     if not isinstance(payload, dict):
         return jsonify(error="a JSON object is expected"), 400
     _package, launch = store.of_attempt(attempt_id)

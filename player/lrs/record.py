@@ -19,6 +19,7 @@ from packager.standards.ids import agent_key
 from packager.standards.statements import equivalent
 from packager.standards.xapi import VOIDED, check_statement
 from player import db
+from player.bodies import BadJSON, parse_json
 from player.learning import move_on, tracking
 from player.learning import statements as st
 from player.store import learners
@@ -171,18 +172,18 @@ def save_document(
         if not row["content_type"].startswith("application/json") or not content_type.startswith("application/json"):
             raise LRSError(400, "POST merges JSON documents only; both must be application/json")
         try:
-            old, new = json.loads(row["content"]), json.loads(content)
-        except ValueError:
-            raise LRSError(400, "POST merges JSON objects only") from None
+            old, new = parse_json(row["content"], "the stored document"), parse_json(content)
+        except BadJSON as exc:
+            raise LRSError(400, f"POST merges JSON objects only: {exc}") from None
         if not isinstance(old, dict) or not isinstance(new, dict):
             raise LRSError(400, "POST merges JSON objects only")
         content = canonical({**old, **new}).encode()
     elif merge and content_type.startswith("application/json"):
         try:
-            if not isinstance(json.loads(content), dict):
-                raise ValueError
-        except ValueError:
-            raise LRSError(400, "POST with application/json needs a JSON object") from None
+            if not isinstance(parse_json(content), dict):
+                raise BadJSON("the body is not a JSON object")
+        except BadJSON as exc:
+            raise LRSError(400, f"POST with application/json needs a JSON object: {exc}") from None
     document = {**scope, "kind": kind, "doc_id": doc_id, "content": content, "content_type": content_type}
     store.put_document(conn, {**document, "etag": etag(content), "updated": db.now()})
 

@@ -25,7 +25,7 @@ from packager.standards.xapi import (
     check_timestamp,
     check_uuid,
 )
-from player import db
+from player import bodies, db
 from player.lrs.record import (
     LRSError,
     agent_key,
@@ -39,7 +39,7 @@ from player.store import lrs as store
 bp = Blueprint("lrs", __name__, url_prefix="/xapi")
 VERSION = "1.0.3"
 MAX_LIMIT = 100
-MAX_BODY = 5 * 1024 * 1024
+MAX_BODY = bodies.STATEMENTS  # per route, while read: player.bodies
 T = TypeVar("T")
 
 
@@ -110,8 +110,6 @@ def before() -> None:
     version = request.headers.get("X-Experience-API-Version", "")
     if not version.startswith("1.0"):
         raise LRSError(400, "the X-Experience-API-Version header (1.0.x) is missing or not supported")
-    if request.content_length and request.content_length > MAX_BODY:
-        raise LRSError(413, "the request body is too large")
 
 
 @bp.after_request
@@ -141,9 +139,9 @@ def _json_body() -> Any:
     if request.mimetype != "application/json":
         raise LRSError(400, "the body must be application/json")
     try:
-        return json.loads(request.get_data(as_text=True))
-    except ValueError as exc:
-        raise LRSError(400, f"the body is not valid JSON: {exc}") from None
+        return bodies.parse_json(request.get_data())
+    except bodies.BadJSON as exc:
+        raise LRSError(400, str(exc)) from None
 
 
 def _valid(check: Callable[[Any, str], T], value: Any, name: str) -> T:
@@ -225,7 +223,7 @@ def _agent_param(name: str = "agent", required: bool = False) -> dict | None:
             raise LRSError(400, f"the {name} parameter is required")
         return None
     try:
-        agent = json.loads(raw)
+        agent = bodies.parse_json(raw, name)
         return check_agent(agent, name)
     except (ValueError, InvalidStatement) as exc:
         raise LRSError(400, f"{name} is not a valid Agent: {exc}") from None

@@ -37,7 +37,7 @@ from flask import (
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
-from player import db
+from player import bodies, db
 from player.i18n import _
 from player.store import learners as store
 
@@ -62,13 +62,25 @@ def csrf_token() -> str:
 def check_csrf() -> None:
     if request.method in ("GET", "HEAD", "OPTIONS") or request.path.startswith(CSRF_EXEMPT_PREFIXES):
         return
-    sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token")
-    if not sent and request.is_json:
-        body = request.get_json(silent=True)
-        sent = body.get("csrf_token") if isinstance(body, dict) else None
+    sent = request.headers.get("X-CSRF-Token") or _body_token()
     expected = session.get("csrf")
     if not expected or not sent or not hmac.compare_digest(str(sent), expected):
         abort(400, description=_("Le formulaire a expiré : rechargez la page et recommencez."))
+
+
+def _body_token() -> Any:
+    """The token of a form (its body bounded by player.bodies), or of a JSON body only when that
+    declares a length within a form's limit: a big or chunked JSON body sends the header instead."""
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return request.form.get("csrf_token")
+    length = request.content_length
+    if not request.is_json or length is None or length > bodies.FORM:
+        return None
+    try:
+        body = bodies.parse_json(request.get_data())
+    except bodies.BadJSON:
+        return None
+    return body.get("csrf_token") if isinstance(body, dict) else None
 
 
 # ---------------------------------------------------------------------------------------------

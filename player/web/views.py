@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from player.bodies import API_PREFIXES, too_large_message
 from player.i18n import _
 from player.learning import tracking
 from player.store import attempts, learners, packages
@@ -45,8 +46,9 @@ def admin():
 
 @bp.app_errorhandler(HTTPException)
 def http_error(exc: HTTPException):
-    if request.path.startswith(("/xapi/", "/api/", "/cmi5/")):
-        return {"error": exc.description}, exc.code
+    description = too_large_message() if exc.code == 413 else exc.description
+    if request.path.startswith(API_PREFIXES):
+        return {"error": description}, exc.code
     titles = {
         400: _("Requête refusée"),
         403: _("Accès refusé"),
@@ -57,5 +59,5 @@ def http_error(exc: HTTPException):
         "error.html",
         code=exc.code,
         title=titles.get(exc.code, exc.name),
-        message=exc.description if exc.code in (400, 403) else "",
+        message=description if exc.code in (400, 403, 413) else "",
     ), exc.code
