@@ -82,7 +82,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from player.lrs import resources as lrs
     from player.web import assets, auth, views
 
-    bodies.init_app(app)  # first: no code may read a body before its limit is set
+    bodies.init_app(app, auth.is_trainer)  # first: no code may read a body before its limit is set
     db.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)

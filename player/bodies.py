@@ -10,9 +10,10 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from packager.standards.scorm import MAX_CMI_BYTES
@@ -42,9 +43,11 @@ class BadJSON(ValueError):
     """A body that is not the JSON asked for; the message says why, for a 400."""
 
 
-def body_limit() -> int:
-    """The most bytes this request's body may hold, from its route (a form's limit when unknown)."""
-    if request.endpoint == UPLOAD_ENDPOINT and session.get("trainer"):
+def body_limit(is_trainer: Callable[[], bool]) -> int:
+    """The most bytes this request's body may hold, from its route (a form's limit when unknown).
+    `is_trainer` is the real check (player.web.auth), not the cookie's flag: a logged-out copy of a
+    trainer cookie must not get the upload's limit."""
+    if request.endpoint == UPLOAD_ENDPOINT and is_trainer():
         return current_app.config["MAX_CONTENT_LENGTH"]
     return LIMITS.get(request.endpoint or "", FORM)
 
@@ -81,12 +84,12 @@ class Bounded(io.RawIOBase):
         return len(data)
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, is_trainer: Callable[[], bool]) -> None:
     """Register the limit first: before the CSRF check or any view reads a byte of the body."""
 
     @app.before_request
     def limit_body() -> None:
-        limit = request.max_content_length = body_limit()  # a declared length past it: 413 at once
+        limit = request.max_content_length = body_limit(is_trainer)  # a declared length past it: 413 at once
         if "wsgi.input_terminated" in request.environ:  # no declared length: counted while read
             request.environ["wsgi.input"] = Bounded(request.environ["wsgi.input"], limit)
 

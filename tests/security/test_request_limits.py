@@ -21,10 +21,10 @@ from collections.abc import Iterator
 import pytest
 from playerkit import TRAINER, as_trainer, csrf, scorm12_zip, write_zip
 from werkzeug.datastructures import FileStorage
-from werkzeug.serving import make_server
 from werkzeug.test import stream_encode_multipart
 
 from player import bodies, create_app
+from player import server as wsgi
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(b"hub:hub-secret").decode(), "X-Experience-API-Version": "1.0.3"}
 STATEMENT = {
@@ -417,12 +417,11 @@ def server(tmp_path):
         return inner(environ, start_response)
 
     app.wsgi_app = counting
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    httpd = wsgi.create(app, "127.0.0.1", 0)  # the server `serve` runs (waitress)
+    thread = threading.Thread(target=httpd.run, daemon=True)
     thread.start()
-    yield httpd.server_port, read, app
-    httpd.shutdown()
-    httpd.server_close()
+    yield httpd.effective_port, read, app
+    httpd.close()
     thread.join(10)
 
 
@@ -481,3 +480,20 @@ def test_the_real_server_inflates_a_chunked_gzip_batch(server):
     status, body = _raw_chunked(port, "/xapi/statements", headers, iter([raw[:7], raw[7:]]))
     assert status == 200, body
     assert _count_over_http(port) == 2
+
+
+def test_a_logged_out_copy_of_a_trainer_cookie_gets_no_upload_limit(app, client):
+    as_trainer(client)
+    thief = app.test_client()
+    thief.set_cookie("ruche_session", client.get_cookie("ruche_session").value)
+    client.post("/admin/logout", data={"csrf_token": csrf(client)})
+    token = csrf(thief)
+    payload, _length, boundary = stream_encode_multipart(
+        {"csrf_token": token, "package": FileStorage(io.BytesIO(os.urandom(1 << 20)), "big.zip")}
+    )
+    body = Counted(iter([payload.read()]))
+    response = chunked(
+        thief, "post", "/admin/import", body, {"Content-Type": f'multipart/form-data; boundary="{boundary}"'}
+    )
+    assert response.status_code == 413
+    assert body.consumed <= 1 + bodies.FORM
