@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request, url_for
+from markupsafe import Markup
 
 HERE = Path(__file__).parent
 COMPRESSIBLE = (
@@ -117,6 +118,18 @@ def _static_and_compression(app: Flask) -> None:
         return url_for("assets.static", filename=filename, v=hashes[filename])
 
     app.jinja_env.globals["static_url"] = static_url
+
+    scripts: dict[str, Markup] = {}
+
+    def inline_script(filename: str) -> Markup:
+        """A small static script's text, to put in the page itself: on a slow line a request costs a
+        round trip (~0.4 s throttled), its bytes far less. Only our own files, so Markup is safe."""
+        if filename not in scripts:
+            text = (HERE / "static" / filename).read_text(encoding="utf-8")
+            scripts[filename] = Markup(text.replace("</", "<\\/"))
+        return scripts[filename]
+
+    app.jinja_env.globals["inline_script"] = inline_script
 
     @app.after_request
     def finish(response):  # noqa: ANN001, ANN202
