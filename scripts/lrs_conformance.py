@@ -2,10 +2,11 @@
 
     .venv/bin/python scripts/lrs_conformance.py [--suite ../shared/lrs-conformance-suite]
 
-The suite (adlnet/lrs-conformance-test-suite) is copied once into .cache/ and `npm ci` run there.
+The suite (adlnet/lrs-conformance-test-suite) is copied once into .cache/ and `npm install` run
+there (it ships no lock file).
 The player runs on 127.0.0.1 under waitress (the server `serve` uses) with a fresh data folder and
 an LRS_KEY pair; each test file runs under mocha with the TAP reporter and a watchdog (the stock
-console runner can hang), and the `ok` / `not ok` lines are counted. About two minutes on 2 cores.
+console runner can hang), and the `ok` / `not ok` lines are counted. About six minutes on 2 cores.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def prepared(suite: Path) -> Path:
     if not (copy / "node_modules").exists():
         shutil.rmtree(copy, ignore_errors=True)
         shutil.copytree(suite, copy)
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=copy, check=True, capture_output=True)
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund"], cwd=copy, check=True, capture_output=True)
     return copy
 
 

@@ -200,7 +200,8 @@ def check_activity(value: Any, where: str) -> dict:
                 check_iri(d[key], f"{where}.definition.{key}")
         if "extensions" in d:
             check_extensions(d["extensions"], f"{where}.definition.extensions")
-        if "interactionType" in d and d["interactionType"] not in INTERACTION_TYPES:
+        kind = d.get("interactionType")
+        if "interactionType" in d and (not isinstance(kind, str) or kind not in INTERACTION_TYPES):
             fail(f"{where}.definition.interactionType", f"{d['interactionType']!r} is not an interaction type")
         if "correctResponsesPattern" in d and (
             not isinstance(d["correctResponsesPattern"], list)

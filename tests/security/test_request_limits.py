@@ -497,3 +497,10 @@ def test_a_logged_out_copy_of_a_trainer_cookie_gets_no_upload_limit(app, client)
     )
     assert response.status_code == 413
     assert body.consumed <= 1 + bodies.FORM
+
+
+@pytest.mark.parametrize("kind", [{"a": 1}, ["choice"], 3, None])
+def test_an_interaction_type_that_is_not_a_string_is_400(client, kind):
+    body = dict(STATEMENT, object={"id": "https://example.org/q", "definition": {"interactionType": kind}})
+    response = client.post("/xapi/statements", json=body, headers=AUTH)
+    assert response.status_code == 400, response.get_data(as_text=True)
