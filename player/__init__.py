@@ -57,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SECURE=os.environ.get("RUCHE_SECURE_COOKIES") == "1",  # True behind HTTPS (docs/hub.md)
         LRS_KEY=None,  # basic-auth pair for other clients of /xapi/ (the hub, tests)
         LRS_SECRET=None,
+        LAUNCH_CREDENTIAL_HOURS=12.0,  # a launch's /xapi/ credential lasts this long at most (docs/player.md)
         TRAINER_PASSWORD=None,  # sets the trainer password on first start when given
         DEVICE_HOME_PAGE=None,  # account homePage of this device's learners in statements
         SYNC_ENDPOINT=None,  # the remote LRS of this device, e.g. http://hub:5000/xapi (docs/sync.md);

@@ -114,6 +114,9 @@ def store_statements(items: list[dict], credential: dict) -> list[str]:
             learner = learners.get(learner_id)
             if learner is None or agent_key(item["actor"]) != agent_key(st.actor(learner)):
                 raise LRSError(403, f"{where}: this launch may only send statements about its own learner")
+            registration = (item.get("context") or {}).get("registration")
+            if registration is not None and registration != credential.get("registration"):
+                raise LRSError(403, f"{where}: this launch may only send statements of its own registration")
         prepared.append((statement_id, item, original))
     ids = []
     with db.transaction() as conn:
@@ -137,6 +140,7 @@ def store_statements(items: list[dict], credential: dict) -> list[str]:
             voids = None
             if body["verb"]["id"] == VOIDED:
                 voids = body["object"]["id"]
+                _check_voiding(conn, credential, voids)
                 store.void(conn, voids, VOIDED)
             row = {
                 "id": statement_id,
@@ -156,6 +160,19 @@ def store_statements(items: list[dict], credential: dict) -> list[str]:
                     if issued:
                         store_statements(issued, player_credential())
     return ids
+
+
+def _check_voiding(conn: sqlite3.Connection, credential: dict, target_id: str) -> None:
+    """A launch voids only its learner's statements, a hub device only those it sent (docs/player.md)."""
+    scope = credential.get("scope", "full")
+    row = store.statement(target_id, conn)
+    if scope == "full" or row is None:  # voiding an unknown statement changes nothing
+        return
+    target = json.loads(row["body"])
+    if scope == "launch" and agent_key(target.get("actor") or {}) != credential.get("agent"):
+        raise LRSError(403, "this launch may only void statements about its own learner")
+    if scope == "device" and (target.get("authority") or {}).get("account") != credential["authority"]["account"]:
+        raise LRSError(403, "a device may only void statements it sent")
 
 
 def save_document(
@@ -196,4 +213,5 @@ def player_credential() -> dict[str, Any]:
         "attempt_id": None,
         "authority": authority_for("player"),
         "outbox": True,
+        "scope": "full",
     }

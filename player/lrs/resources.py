@@ -12,7 +12,7 @@ import hmac
 import json
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -26,6 +26,7 @@ from packager.standards.xapi import (
     check_uuid,
 )
 from player import bodies, db
+from player.learning import statements as st
 from player.lrs.record import (
     LRSError,
     agent_key,
@@ -34,6 +35,7 @@ from player.lrs.record import (
     save_document,
     store_statements,
 )
+from player.store import attempts, learners
 from player.store import lrs as store
 
 bp = Blueprint("lrs", __name__, url_prefix="/xapi")
@@ -62,6 +64,11 @@ def invalid(exc: InvalidStatement) -> Response:
 
 
 def authenticate() -> dict:
+    """The credential of the request, with its `scope` (docs/player.md, docs/hub.md):
+
+    "full" for the LRS_KEY pair; "launch" for launched content (its learner's `agent`, its
+    attempt's `registration`); "device" for a hub device (its `authority`).
+    """
     header = request.headers.get("Authorization", "")
     if not header.startswith("Basic "):
         raise LRSError(401, "basic authentication is required")
@@ -76,7 +83,14 @@ def authenticate() -> dict:
         and hmac.compare_digest(key, config_key)
         and hmac.compare_digest(secret, config_secret)
     ):
-        return {"key": key, "learner_id": None, "attempt_id": None, "authority": authority_for(key), "outbox": False}
+        return {
+            "key": key,
+            "learner_id": None,
+            "attempt_id": None,
+            "authority": authority_for(key),
+            "outbox": False,
+            "scope": "full",
+        }
     row = store.credential(key)
     if row is None and current_app.config.get("HUB"):
         from player.fleet import (
@@ -88,15 +102,40 @@ def authenticate() -> dict:
             raise LRSError(401, "unknown device, or a wrong or revoked token")
         # With an upstream, received statements enter this hub's outbox, in the same transaction.
         forward = hub.forwarding()
-        return {"key": key, "learner_id": None, "attempt_id": None, "authority": authority_for(key), "outbox": forward}
+        return {
+            "key": key,
+            "learner_id": None,
+            "attempt_id": None,
+            "authority": authority_for(key),
+            "outbox": forward,
+            "scope": "device",
+        }
     if row is None or not hmac.compare_digest(row["secret"], secret):
         raise LRSError(401, "unknown key or wrong secret")
+    return _launch_credential(row)
+
+
+def _launch_credential(row: sqlite3.Row) -> dict:
+    """A launch's credential while it lasts: until its attempt is finished, LAUNCH_CREDENTIAL_HOURS at most."""
+    hours = float(current_app.config.get("LAUNCH_CREDENTIAL_HOURS", 12))
+    created = datetime.strptime(row["created_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    if created + timedelta(hours=hours) <= datetime.now(UTC):
+        raise LRSError(401, "this launch credential has expired: launch the activity again")
+    attempt = attempts.get(db.get_db(), row["attempt_id"]) if row["attempt_id"] is not None else None
+    learner = learners.get(row["learner_id"]) if row["learner_id"] is not None else None
+    if attempt is None or learner is None:
+        raise LRSError(401, "this launch credential's attempt no longer exists")
+    if attempt["finished"]:
+        raise LRSError(401, "this launch credential ended with its attempt: launch the activity again")
     return {
-        "key": key,
+        "key": row["key"],
         "learner_id": row["learner_id"],
         "attempt_id": row["attempt_id"],
         "authority": authority_for("player"),
         "outbox": True,
+        "scope": "launch",
+        "agent": agent_key(st.actor(learner)),
+        "registration": attempt["registration"],
     }
 
 
@@ -253,6 +292,24 @@ def _format(body: dict, fmt: str) -> dict:
     return out
 
 
+def may_read(credential: dict, body: dict) -> bool:
+    """May this credential read this stored statement? A launch: its learner's; a device: those it sent."""
+    if credential["scope"] == "launch":
+        return isinstance(body.get("actor"), dict) and agent_key(body["actor"]) == credential["agent"]
+    if credential["scope"] == "device":
+        return (body.get("authority") or {}).get("account") == credential["authority"]["account"]
+    return True
+
+
+def _reader_filters(credential: dict) -> dict[str, Any]:
+    """The filters every statement query of this credential gets, whatever it asks (see may_read)."""
+    if credential["scope"] == "launch":
+        return {"actor": credential["agent"]}
+    if credential["scope"] == "device":
+        return {"authority": credential["authority"]}
+    return {}
+
+
 @bp.get("/statements")
 def get_statements() -> Response:
     unknown = sorted(set(request.args) - QUERY_PARAMS)
@@ -272,16 +329,18 @@ def get_statements() -> Response:
         wanted = single[0] or single[1]
         _valid(check_uuid, wanted, "statementId")
         row = store.statement(wanted)
-        if row is None or bool(row["voided"]) != bool(single[1]):
+        if row is None or bool(row["voided"]) != bool(single[1]) or not may_read(g.credential, json.loads(row["body"])):
             raise LRSError(404, "no such statement")
         response = Response(canonical(_format(json.loads(row["body"]), fmt)), mimetype="application/json")
         response.headers["Last-Modified"] = json.loads(row["body"])["stored"]
         return response
-    filters: dict[str, Any] = {}
+    filters: dict[str, Any] = _reader_filters(g.credential)
     agent = _agent_param()
     if agent is not None:
         filters["agent"] = agent_key(agent)
         filters["related_agents"] = _bool("related_agents")
+        if g.credential["scope"] == "launch" and filters["agent"] != g.credential["agent"]:
+            raise LRSError(403, "this launch may only read statements about its own learner")
     if "verb" in request.args:
         _valid(check_iri, request.args["verb"], "verb")
         filters["verb"] = request.args["verb"]
@@ -360,8 +419,24 @@ def _check_preconditions(row: sqlite3.Row | None, kind: str, writing: bool) -> N
         raise LRSError(409, "the document exists: send If-Match (its ETag) or If-None-Match to change it")
 
 
+def _check_document_rights(kind: str, scope: dict[str, str]) -> None:
+    """Documents: none for a device; a launch only its learner's, its registration's, and no activity profile write."""
+    credential = g.credential
+    if credential["scope"] == "device":
+        raise LRSError(403, "a device token may only send and read back its statements, not documents")
+    if credential["scope"] != "launch":
+        return
+    if kind in ("state", "agent") and scope["agent"] != credential["agent"]:
+        raise LRSError(403, "this launch may only use the documents of its own learner")
+    if kind == "state" and scope["registration"] and scope["registration"] != credential["registration"]:
+        raise LRSError(403, "this launch may only use the state of its own registration")
+    if kind == "activity" and request.method not in ("GET", "HEAD"):
+        raise LRSError(403, "launched content may read activity profiles, not change them")
+
+
 def _documents(kind: str) -> Response:
     scope = _document_scope(kind)
+    _check_document_rights(kind, scope)
     doc_id = _doc_param(kind)
     reading = request.method in ("GET", "HEAD")  # HEAD is a GET without its body: it never writes
     if reading and doc_id is None:
@@ -412,8 +487,14 @@ def agent_profile() -> Response:
     return _documents("agent")
 
 
+def _no_device() -> None:
+    if g.credential["scope"] == "device":
+        raise LRSError(403, "a device token may only send and read back its statements")
+
+
 @bp.get("/activities")
 def activities() -> Response:
+    _no_device()
     activity_id = request.args.get("activityId")
     if not activity_id:
         raise LRSError(400, "the activityId parameter is required")
@@ -428,6 +509,7 @@ def activities() -> Response:
 
 @bp.get("/agents")
 def agents() -> Response:
+    _no_device()
     agent = _agent_param(required=True)
     person: dict[str, Any] = {"objectType": "Person"}
     if agent.get("name"):

@@ -87,6 +87,12 @@ def statement(statement_id: str, conn: sqlite3.Connection | None = None) -> sqli
     return conn.execute("SELECT body, voided FROM lrs_statement WHERE id = ?", (statement_id,)).fetchone()
 
 
+_AUTHORITY = (
+    "json_extract(s.body, '$.authority.account.homePage') || ' ' "
+    "|| json_extract(s.body, '$.authority.account.name') = ?"
+)
+
+
 def _indexed(table: str, column: str, related: bool) -> str:
     """A filter on an index table (agents, activities); unless related, only the actor or object counts."""
     return f"s.seq IN (SELECT seq FROM {table} WHERE {column} = ?{'' if related else ' AND related = 0'})"
@@ -100,6 +106,8 @@ def find_statements(
     activity: str | None = None,
     related_activities: bool = False,
     registration: str | None = None,
+    actor: str | None = None,
+    authority: dict | None = None,
     since: str | None = None,
     until: str | None = None,
     cursor: int | None = None,
@@ -107,13 +115,20 @@ def find_statements(
     limit: int,
     conn: sqlite3.Connection | None = None,
 ) -> list[sqlite3.Row]:
-    """Unvoided statements (seq, body) matching the xAPI GET filters, newest first unless ascending."""
+    """Unvoided statements (seq, body) matching the xAPI GET filters, newest first unless ascending.
+
+    `actor` (an agent key) and `authority` (an account Agent) narrow them to what a scoped
+    credential may read: a launch's learner, a hub device (player.lrs.resources).
+    """
     conn = conn or db.get_db()
+    account = (authority or {}).get("account") or {}
     filters: list[tuple[object, str]] = [
         (agent, _indexed("lrs_statement_agent", "agent", related_agents)),
         (verb, "s.verb = ?"),
         (activity, _indexed("lrs_statement_activity", "activity", related_activities)),
         (registration, "s.registration = ?"),
+        (actor, "s.actor = ?"),
+        (f"{account.get('homePage')} {account.get('name')}" if authority else None, _AUTHORITY),
         (since or None, "s.stored > ?"),
         (until or None, "s.stored <= ?"),
         (cursor, "s.seq > ?" if ascending else "s.seq < ?"),
