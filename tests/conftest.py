@@ -7,8 +7,39 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent / "player"))  # playerkit: the player tests' helpers
 
 from coursekit import COURSES  # noqa: E402
+from playerkit import TRAINER, new_learner  # noqa: E402
+
+# ---- a player on a fresh data folder (tests/player, tests/security, …) ----
+
+
+@pytest.fixture
+def app(tmp_path: Path):
+    from player import create_app
+
+    return create_app(
+        {
+            "DATA_DIR": str(tmp_path / "data"),
+            "TESTING": True,
+            "TRAINER_PASSWORD": TRAINER,
+            "LRS_KEY": "hub",
+            "LRS_SECRET": "hub-secret",
+            "IMPORT_DIRS": [str(tmp_path / "usb")],
+        }
+    )
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def learner(client):
+    new_learner(client)
+    return client
 
 
 @pytest.fixture(scope="session")

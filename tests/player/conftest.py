@@ -8,37 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
-from playerkit import TRAINER, new_learner, scorm12_zip, scorm2004_zip
+from playerkit import TRAINER, scorm12_zip, scorm2004_zip
 from processes import stop_process
 
-from player import create_app
-
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def app(tmp_path: Path):
-    return create_app(
-        {
-            "DATA_DIR": str(tmp_path / "data"),
-            "TESTING": True,
-            "TRAINER_PASSWORD": TRAINER,
-            "LRS_KEY": "hub",
-            "LRS_SECRET": "hub-secret",
-            "IMPORT_DIRS": [str(tmp_path / "usb")],
-        }
-    )
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def learner(client):
-    new_learner(client)
-    return client
 
 
 # ---- end-to-end: the real server and Debian chromium (one of each for the session) ----

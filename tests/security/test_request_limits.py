@@ -200,17 +200,22 @@ def test_a_chunked_form_past_its_limit_is_refused_while_read(client):
     assert "Alice" not in client.get("/learners").get_data(as_text=True)
 
 
-def test_only_the_trainer_may_send_a_big_upload(client, tmp_path):
-    token = csrf(client)  # a visitor's session: a valid token, but not the trainer
-    payload, length, boundary = stream_encode_multipart(
-        {"csrf_token": token, "package": FileStorage(io.BytesIO(os.urandom(1 << 20)), "big.zip")}
+def _big_chunked_upload(client) -> tuple[int, int]:
+    """A 1 MB package upload, chunked, with the session's valid token: (status, bytes the app read)."""
+    payload, _length, boundary = stream_encode_multipart(
+        {"csrf_token": csrf(client), "package": FileStorage(io.BytesIO(os.urandom(1 << 20)), "big.zip")}
     )
     body = Counted(iter([payload.read()]))
     response = chunked(
         client, "post", "/admin/import", body, {"Content-Type": f'multipart/form-data; boundary="{boundary}"'}
     )
-    assert response.status_code == 413
-    assert body.consumed <= 1 + bodies.FORM
+    return response.status_code, body.consumed
+
+
+def test_only_the_trainer_may_send_a_big_upload(client, tmp_path):
+    status, consumed = _big_chunked_upload(client)  # a visitor's session: a valid token, not the trainer
+    assert status == 413
+    assert consumed <= 1 + bodies.FORM
 
 
 def test_the_trainer_uploads_a_package_past_the_form_limit_chunked(app, client, tmp_path):
@@ -487,16 +492,9 @@ def test_a_logged_out_copy_of_a_trainer_cookie_gets_no_upload_limit(app, client)
     thief = app.test_client()
     thief.set_cookie("ruche_session", client.get_cookie("ruche_session").value)
     client.post("/admin/logout", data={"csrf_token": csrf(client)})
-    token = csrf(thief)
-    payload, _length, boundary = stream_encode_multipart(
-        {"csrf_token": token, "package": FileStorage(io.BytesIO(os.urandom(1 << 20)), "big.zip")}
-    )
-    body = Counted(iter([payload.read()]))
-    response = chunked(
-        thief, "post", "/admin/import", body, {"Content-Type": f'multipart/form-data; boundary="{boundary}"'}
-    )
-    assert response.status_code == 413
-    assert body.consumed <= 1 + bodies.FORM
+    status, consumed = _big_chunked_upload(thief)
+    assert status == 413
+    assert consumed <= 1 + bodies.FORM
 
 
 @pytest.mark.parametrize("kind", [{"a": 1}, ["choice"], 3, None])
