@@ -11,8 +11,6 @@ so received statements go through the outbox and the existing sync forwards them
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -20,7 +18,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from player import db
+from player import db, tokens
 from player.i18n import _
 from player.store import devices as store
 
@@ -31,10 +29,6 @@ CONTACT_EVERY = timedelta(seconds=30)  # last_sync_at is written at most this of
 
 def enabled() -> bool:
     return bool(current_app.config.get("HUB"))
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def forwarding(app: Flask | None = None) -> bool:
@@ -58,7 +52,7 @@ def register(name: str) -> str:
     with db.transaction() as conn:
         if store.exists(conn, name):
             raise ValueError(_("Cet appareil existe déjà."))
-        store.add(conn, name, token_hash(token), db.now())
+        store.add(conn, name, tokens.digest(token), db.now())
     return token
 
 
@@ -69,7 +63,7 @@ def new_token(device_id: int) -> tuple[str, str]:
         name = store.name_of(conn, device_id)
         if name is None:
             raise KeyError(device_id)
-        store.set_token(conn, device_id, token_hash(token))
+        store.set_token(conn, device_id, tokens.digest(token))
     return name, token
 
 
@@ -85,7 +79,7 @@ def devices() -> list[dict[str, Any]]:
 def check_device(key: str, secret: str) -> dict[str, Any] | None:
     """The device row when `key`/`secret` is a live device token, else None; notes the contact."""
     row = store.by_name(db.get_db(), key)
-    if row is None or row["revoked_at"] or not hmac.compare_digest(row["token_hash"], token_hash(secret)):
+    if row is None or row["revoked_at"] or not tokens.matches(row["token_hash"], secret):
         return None
     now = db.now()
     if not row["last_sync_at"] or _parse(row["last_sync_at"]) + CONTACT_EVERY < _parse(now):

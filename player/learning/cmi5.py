@@ -26,7 +26,7 @@ from packager.standards import statements as xs
 from packager.standards.cmi5 import LAUNCH_MODE_EXT, LAUNCH_URL_EXT, MASTERY_EXT, MOVE_ON_EXT, lms_context
 from packager.standards.cmi5 import context_template as context_template_for
 from packager.standards.ids import agent_key
-from player import db
+from player import db, tokens
 from player.learning import statements as st
 from player.lrs import record
 from player.lrs import resources as lrs
@@ -36,10 +36,11 @@ bp = Blueprint("cmi5", __name__)
 
 
 def _credential(learner: dict, attempt: dict, fetch: bool) -> tuple[str, str, str | None]:
-    key, secret = f"launch-{secrets.token_hex(8)}", secrets.token_urlsafe(24)
-    token = secrets.token_urlsafe(24) if fetch else None
+    key, secret = f"launch-{secrets.token_hex(8)}", tokens.new()
+    token = tokens.new() if fetch else None
+    fetch_digest = tokens.digest(token) if token else None
     with db.transaction() as conn:
-        lrs_store.add_credential(conn, key, secret, learner["id"], attempt["id"], token, db.now())
+        lrs_store.add_credential(conn, key, tokens.digest(secret), learner["id"], attempt["id"], fetch_digest, db.now())
     return key, secret, token
 
 
@@ -122,9 +123,10 @@ def _write_launch_data(package: dict, launch: dict, attempt: dict, learner: dict
 @bp.post("/cmi5/fetch/<token>")
 def fetch(token: str):
     """cmi5 fetch URL: returns the auth token the first time only, an error afterwards."""
+    secret = tokens.new()  # made now: a secret stored only as its digest can't be read back
     with db.transaction() as conn:
-        row = lrs_store.take_fetch_token(conn, token)
+        row = lrs_store.take_fetch_token(conn, tokens.digest(token), tokens.digest(secret))
         if row is None:
             return jsonify({"error-code": "1", "error-text": "This fetch URL was already used or is unknown."}), 200
-    auth = base64.b64encode(f"{row['key']}:{row['secret']}".encode()).decode()
+    auth = base64.b64encode(f"{row['key']}:{secret}".encode()).decode()
     return jsonify({"auth-token": auth})

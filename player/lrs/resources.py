@@ -25,7 +25,7 @@ from packager.standards.xapi import (
     check_timestamp,
     check_uuid,
 )
-from player import bodies, db
+from player import bodies, db, tokens
 from player.learning import statements as st
 from player.lrs.record import (
     LRSError,
@@ -110,7 +110,7 @@ def authenticate() -> dict:
             "outbox": forward,
             "scope": "device",
         }
-    if row is None or not hmac.compare_digest(row["secret"], secret):
+    if row is None or not tokens.matches(row["secret"], secret):
         raise LRSError(401, "unknown key or wrong secret")
     return _launch_credential(row)
 

@@ -19,21 +19,29 @@ def credential(key: str, conn: sqlite3.Connection | None = None) -> sqlite3.Row 
 
 
 def add_credential(
-    conn: sqlite3.Connection, key: str, secret: str, learner_id: int, attempt_id: int, token: str | None, at: str
+    conn: sqlite3.Connection,
+    key: str,
+    secret_digest: str,
+    learner_id: int,
+    attempt_id: int,
+    fetch_digest: str | None,
+    at: str,
 ) -> None:
+    """A launch credential; its secret and its cmi5 fetch token as digests only (player/tokens.py)."""
     conn.execute(
         "INSERT INTO lrs_credential(key, secret, learner_id, attempt_id, fetch_token, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (key, secret, learner_id, attempt_id, token, at),
+        (key, secret_digest, learner_id, attempt_id, fetch_digest, at),
     )
 
 
-def take_fetch_token(conn: sqlite3.Connection, token: str) -> sqlite3.Row | None:
-    """The credential of a cmi5 fetch token, the first time only (it is marked fetched)."""
-    row = conn.execute("SELECT * FROM lrs_credential WHERE fetch_token = ?", (token,)).fetchone()
+def take_fetch_token(conn: sqlite3.Connection, fetch_digest: str, secret_digest: str) -> sqlite3.Row | None:
+    """The credential of a cmi5 fetch token, the first time only: it is marked fetched and given the
+    secret handed out now (the one made at launch was never shown)."""
+    row = conn.execute("SELECT * FROM lrs_credential WHERE fetch_token = ?", (fetch_digest,)).fetchone()
     if row is None or row["fetched"]:
         return None
-    conn.execute("UPDATE lrs_credential SET fetched = 1 WHERE key = ?", (row["key"],))
+    conn.execute("UPDATE lrs_credential SET fetched = 1, secret = ? WHERE key = ?", (secret_digest, row["key"]))
     return row
 
 
