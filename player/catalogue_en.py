@@ -2,6 +2,7 @@
 """English catalogue: French interface text (the msgid) → English. Checked by test_player_launch_search_ui."""
 
 EN: dict[str, str] = {
+    "Paquet refusé : l'appareil n'a plus de place ({reason}).": "Package refused: the device has no space left ({reason}).",
     "Code d'installation": "Setup code",
     "Code d'installation incorrect : il est affiché dans la console du lecteur.": "Wrong setup code: the player's console shows it.",
     "Le premier mot de passe se choisit sur l'appareil lui-même.": "The first password is chosen on the device itself.",

@@ -36,6 +36,7 @@ from player.i18n import _
 from player.learning import search
 from player.store import imports
 from player.store import packages as store
+from player.web import views
 from player.web.auth import trainer_required
 
 bp = Blueprint("library", __name__)
@@ -426,21 +427,27 @@ def watch(app, stop: threading.Event) -> threading.Thread:  # noqa: ANN001
 @bp.post("/admin/import")
 @trainer_required
 def upload():
+    """Installed: back to the admin page. Refused: the admin page again, with the reason, and a 4xx
+    status (400 no file, 422 a refused package); a disk that fills while the upload is saved: 507."""
     sent = request.files.get("package")
     if sent is None or not sent.filename:
         flash(_("Choisissez un fichier .zip."), "error")
-        return redirect(url_for("views.admin"))
+        return views.admin(), 400
     library = Path(current_app.config["LIBRARY_DIR"])
     fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=".zip", dir=library)
     os.close(fd)
     try:
         sent.save(tmp)
         result = import_zip(Path(tmp), source=Path(sent.filename).name)
-        flash(result.message())
     except PackageError as exc:
         flash(_("Paquet refusé : {reason}", reason=exc.message), "error")
+        return views.admin(), 422
+    except OSError as exc:  # the disk filled while the upload was written
+        flash(_("Paquet refusé : l'appareil n'a plus de place ({reason}).", reason=exc.strerror or exc), "error")
+        return views.admin(), 507
     finally:
-        os.unlink(tmp)
+        Path(tmp).unlink(missing_ok=True)
+    flash(result.message())
     return redirect(url_for("views.admin"))
 
 

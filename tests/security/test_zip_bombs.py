@@ -184,9 +184,8 @@ def test_a_hostile_upload_is_refused_without_a_server_error_or_leftovers(app, cl
             data={"package": (handle, "cours.zip"), "csrf_token": csrf(client)},
             content_type="multipart/form-data",
         )
-    assert response.status_code < 500
-    assert response.status_code == 302 and response.headers["Location"].endswith("/admin")
-    page = client.get("/admin").get_data(as_text=True)
+    assert response.status_code == 422, "a refused package is a 4xx, with the admin page and its reason"
+    page = response.get_data(as_text=True)
     assert "Paquet refusé" in page and "overlap" in page
     assert library_files(app) == []
 
@@ -224,3 +223,32 @@ def test_normal_packages_still_import(app, tmp_path, exports):
         count = db.get_db().execute("SELECT COUNT(*) FROM package").fetchone()[0]
     assert [r.status for r in results] == ["installed"] * len(zips)
     assert count == len(zips) >= 4 + 1
+
+
+def test_an_upload_with_no_file_is_400_with_the_admin_page(client):
+    as_trainer(client)
+    response = client.post("/admin/import", data={"csrf_token": csrf(client)}, content_type="multipart/form-data")
+    assert response.status_code == 400 and "Choisissez un fichier .zip." in response.get_data(as_text=True)
+
+
+def test_a_disk_that_fills_during_the_upload_is_507_with_nothing_left(app, client, tmp_path, monkeypatch):
+    import errno
+
+    from werkzeug.datastructures import FileStorage
+
+    def full(self, dst, buffer_size=16384):  # noqa: ANN001, ANN202 - FileStorage.save's signature
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    as_trainer(client)
+    monkeypatch.setattr(FileStorage, "save", full)
+    with (tmp_path / "any.zip").open("wb") as handle:
+        handle.write(b"PK")
+    with (tmp_path / "any.zip").open("rb") as handle:
+        response = client.post(
+            "/admin/import",
+            data={"package": (handle, "cours.zip"), "csrf_token": csrf(client)},
+            content_type="multipart/form-data",
+        )
+    assert response.status_code == 507, response.status_code
+    assert "plus de place" in response.get_data(as_text=True)
+    assert library_files(app) == []
