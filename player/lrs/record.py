@@ -162,17 +162,25 @@ def store_statements(items: list[dict], credential: dict) -> list[str]:
     return ids
 
 
-def _check_voiding(conn: sqlite3.Connection, credential: dict, target_id: str) -> None:
-    """A launch voids only its learner's statements, a hub device only those it sent (docs/player.md)."""
+def owns(credential: dict, body: dict) -> bool:
+    """The statements a credential may read and void (docs/player.md, docs/hub.md): a launch its
+    learner's, a hub device those it sent (its authority), the LRS_KEY pair and the player all."""
     scope = credential.get("scope", "full")
+    if scope == "launch":
+        return isinstance(body.get("actor"), dict) and agent_key(body["actor"]) == credential["agent"]
+    if scope == "device":
+        return (body.get("authority") or {}).get("account") == credential["authority"]["account"]
+    return True
+
+
+def _check_voiding(conn: sqlite3.Connection, credential: dict, target_id: str) -> None:
+    """A credential voids only the statements it owns; voiding an unknown statement changes nothing."""
     row = store.statement(target_id, conn)
-    if scope == "full" or row is None:  # voiding an unknown statement changes nothing
+    if row is None or owns(credential, json.loads(row["body"])):
         return
-    target = json.loads(row["body"])
-    if scope == "launch" and agent_key(target.get("actor") or {}) != credential.get("agent"):
+    if credential["scope"] == "launch":
         raise LRSError(403, "this launch may only void statements about its own learner")
-    if scope == "device" and (target.get("authority") or {}).get("account") != credential["authority"]["account"]:
-        raise LRSError(403, "a device may only void statements it sent")
+    raise LRSError(403, "a device may only void statements it sent")
 
 
 def save_document(

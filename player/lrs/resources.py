@@ -32,6 +32,7 @@ from player.lrs.record import (
     agent_key,
     authority_for,
     canonical,
+    owns,
     save_document,
     store_statements,
 )
@@ -292,17 +293,8 @@ def _format(body: dict, fmt: str) -> dict:
     return out
 
 
-def may_read(credential: dict, body: dict) -> bool:
-    """May this credential read this stored statement? A launch: its learner's; a device: those it sent."""
-    if credential["scope"] == "launch":
-        return isinstance(body.get("actor"), dict) and agent_key(body["actor"]) == credential["agent"]
-    if credential["scope"] == "device":
-        return (body.get("authority") or {}).get("account") == credential["authority"]["account"]
-    return True
-
-
 def _reader_filters(credential: dict) -> dict[str, Any]:
-    """The filters every statement query of this credential gets, whatever it asks (see may_read)."""
+    """The filters every statement query of this credential gets, whatever it asks (record.owns in SQL)."""
     if credential["scope"] == "launch":
         return {"actor": credential["agent"]}
     if credential["scope"] == "device":
@@ -329,7 +321,7 @@ def get_statements() -> Response:
         wanted = single[0] or single[1]
         _valid(check_uuid, wanted, "statementId")
         row = store.statement(wanted)
-        if row is None or bool(row["voided"]) != bool(single[1]) or not may_read(g.credential, json.loads(row["body"])):
+        if row is None or bool(row["voided"]) != bool(single[1]) or not owns(g.credential, json.loads(row["body"])):
             raise LRSError(404, "no such statement")
         response = Response(canonical(_format(json.loads(row["body"]), fmt)), mimetype="application/json")
         response.headers["Last-Modified"] = json.loads(row["body"])["stored"]
